@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/*
+ * kmtls generic netlink family.
+ *
+ * Written by hand to agree with netlink/kmtls.yaml, the source of truth;
+ * scripts/spec-check verifies the two (and the kernel's policies) agree.
+ */
+#ifndef _UAPI_LINUX_KMTLS_H
+#define _UAPI_LINUX_KMTLS_H
+
+#define KMTLS_FAMILY_NAME	"kmtls"
+#define KMTLS_FAMILY_VERSION	1
+
+#define KMTLS_HANDSHAKE_TIMEOUT_MIN_MS		100
+#define KMTLS_HANDSHAKE_TIMEOUT_MAX_MS		600000
+#define KMTLS_HANDSHAKE_TIMEOUT_DEFAULT_MS	10000
+
+enum {
+	KMTLS_A_STATUS_VERSION = 1,
+	KMTLS_A_STATUS_DAEMON_ATTACHED,
+	KMTLS_A_STATUS_HANDSHAKE_TIMEOUT_MS,
+	KMTLS_A_STATUS_FLOWS,
+	KMTLS_A_STATUS_HANDSHAKES,
+	KMTLS_A_STATUS_HANDSHAKES_FAILED,
+	KMTLS_A_STATUS_CONFIG_CHANGES,
+	KMTLS_A_STATUS_PAD,
+
+	__KMTLS_A_STATUS_MAX,
+	KMTLS_A_STATUS_MAX = (__KMTLS_A_STATUS_MAX - 1)
+};
+
+enum {
+	KMTLS_A_CONFIG_HANDSHAKE_TIMEOUT_MS = 1,
+
+	__KMTLS_A_CONFIG_MAX,
+	KMTLS_A_CONFIG_MAX = (__KMTLS_A_CONFIG_MAX - 1)
+};
+
+enum {
+	KMTLS_CMD_GET_STATUS = 1,
+	KMTLS_CMD_SET_CONFIG,
+
+	__KMTLS_CMD_MAX,
+	KMTLS_CMD_MAX = (__KMTLS_CMD_MAX - 1)
+};
+
+#endif /* _UAPI_LINUX_KMTLS_H */
