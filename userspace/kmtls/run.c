@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The top of the grammar: options, then the object.
+ *
+ *	kmtls [OPTIONS] OBJECT [COMMAND [ARGS]]
+ *
+ * Each object lives in its own file (status.c, config.c, help.c).
+ */
+#include "kmtls.h"
+
+static const struct kmtls_cmd objects[] = {
+	{ "status", cmd_status },
+	{ "config", cmd_config },
+	{ "help", cmd_help },
+};
+
+int kmtls_run(struct kmtls_ctx *ctx, int argc, char **argv)
+{
+	const char *bad = NULL;
+	int i;
+
+	i = args_parse_opts(argc, argv, &ctx->opts, &bad);
+	if (i < 0)
+		return usage_error(ctx, "kmtls help", "unknown option \"%s\"",
+				   bad);
+	if (ctx->opts.version) {
+		fprintf(ctx->out, "kmtls %s\n", VERSION);
+		return EXIT_OK;
+	}
+	if (ctx->opts.help) {
+		help_main(ctx->out);
+		return EXIT_OK;
+	}
+	return kmtls_dispatch(ctx, objects, ARRAY_SIZE(objects), NULL,
+			      "object", "kmtls help", argc - i, argv + i);
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The status object: the module's version, whether a handshake daemon is
+ * attached, the handshake timeout and the counters (KMTLS_CMD_GET_STATUS).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/kmtls.h>
+
+#include "kmtls.h"
+#include "out.h"
+
+static const struct kmtls_nl_policy status_policy[KMTLS_A_STATUS_MAX + 1] = {
+	[KMTLS_A_STATUS_VERSION] = { KMTLS_NL_STRING, true, "version" },
+	[KMTLS_A_STATUS_DAEMON_ATTACHED] = { KMTLS_NL_U8, true, "daemon-attached" },
+	[KMTLS_A_STATUS_HANDSHAKE_TIMEOUT_MS] = { KMTLS_NL_U32, true, "handshake-timeout-ms" },
+	[KMTLS_A_STATUS_FLOWS] = { KMTLS_NL_U32, true, "flows" },
+	[KMTLS_A_STATUS_HANDSHAKES] = { KMTLS_NL_U64, true, "handshakes" },
+	[KMTLS_A_STATUS_HANDSHAKES_FAILED] = { KMTLS_NL_U64, true, "handshakes-failed" },
+	[KMTLS_A_STATUS_CONFIG_CHANGES] = { KMTLS_NL_U64, true, "config-changes" },
+	[KMTLS_A_STATUS_PAD] = { KMTLS_NL_PAD, false, "pad" },
+};
+
+static int status_cb(const struct nlmsghdr *nlh, const struct nlattr *const *tb,
+		     void *data, struct kmtls_nl_err *err)
+{
+	struct kmtls_status *st = data;
+
+	(void)nlh;
+	(void)err;
+	snprintf(st->version, sizeof(st->version), "%s",
+		 mnl_attr_get_str(tb[KMTLS_A_STATUS_VERSION]));
+	st->daemon_attached = mnl_attr_get_u8(tb[KMTLS_A_STATUS_DAEMON_ATTACHED]);
+	st->handshake_timeout_ms =
+		mnl_attr_get_u32(tb[KMTLS_A_STATUS_HANDSHAKE_TIMEOUT_MS]);
+	st->flows = mnl_attr_get_u32(tb[KMTLS_A_STATUS_FLOWS]);
+	st->handshakes = mnl_attr_get_u64(tb[KMTLS_A_STATUS_HANDSHAKES]);
+	st->handshakes_failed =
+		mnl_attr_get_u64(tb[KMTLS_A_STATUS_HANDSHAKES_FAILED]);
+	st->config_changes =
+		mnl_attr_get_u64(tb[KMTLS_A_STATUS_CONFIG_CHANGES]);
+	st->received = true;
+	return 0;
+}
+
+/* tb: KMTLS_A_STATUS_MAX + 1 entries, owned by the caller. */
+void status_reply_init(struct kmtls_nl_reply *reply, const struct nlattr **tb,
+		       struct kmtls_status *st)
+{
+	*reply = (struct kmtls_nl_reply){
+		.policy = status_policy,
+		.maxtype = KMTLS_A_STATUS_MAX,
+		.tb = tb,
+		.cb = status_cb,
+		.data = st,
+	};
+}
+
+int status_fetch(struct kmtls_nl *nl, struct kmtls_status *st,
+		 struct kmtls_nl_err *err)
+{
+	const struct nlattr *tb[KMTLS_A_STATUS_MAX + 1];
+	struct kmtls_nl_reply reply;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	status_reply_init(&reply, tb, st);
+	nlh = kmtls_nl_msg_start(nl, KMTLS_CMD_GET_STATUS, 0);
+	ret = kmtls_nl_request(nl, nlh, &reply, err);
+	if (ret)
+		return ret;
+	if (!st->received)
+		return kmtls_nl_seterr(err, -EBADMSG,
+				       "the kernel sent no status");
+	return 0;
+}
+
+/* Text "label: value" lines; JSON keys are the spec's attribute names. */
+int status_print(FILE *f, const struct kmtls_opts *opts,
+		 const struct kmtls_status *st)
+{
+	struct out o;
+
+	out_init(&o, f, opts, ": ");
+	out_begin(&o);
+	out_str(&o, "version", "version", st->version);
+	out_bool(&o, "daemon-attached", "daemon attached",
+		 st->daemon_attached);
+	out_u64(&o, "handshake-timeout-ms", "handshake timeout",
+		st->handshake_timeout_ms, "ms");
+	out_u64(&o, "flows", "flows", st->flows, NULL);
+	out_u64(&o, "handshakes", "handshakes", st->handshakes, NULL);
+	out_u64(&o, "handshakes-failed", "failed handshakes",
+		st->handshakes_failed, NULL);
+	out_u64(&o, "config-changes", "config changes", st->config_changes,
+		NULL);
+	return out_end(&o);
+}
+
+static int status_show(struct kmtls_ctx *ctx, int argc, char **argv)
+{
+	struct kmtls_status st;
+	struct kmtls_nl_err err;
+	struct kmtls_nl *nl;
+	int ret;
+
+	if (argc > 0)
+		return usage_error(ctx, "kmtls status help",
+				   "unexpected argument \"%s\"", argv[0]);
+	ret = nl_open(ctx, &nl);
+	if (ret)
+		return ret;
+	ret = status_fetch(nl, &st, &err);
+	kmtls_nl_close(nl);
+	if (ret)
+		return nl_error(ctx, &err);
+	nl_warning(ctx, &err);
+
+	return print_result(ctx, status_print(ctx->out, &ctx->opts, &st));
+}
+
+static int status_help(struct kmtls_ctx *ctx, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	help_status(ctx->out);
+	return EXIT_OK;
+}
+
+static const struct kmtls_cmd status_cmds[] = {
+	{ "show", status_show },
+	{ "help", status_help },
+};
+
+int cmd_status(struct kmtls_ctx *ctx, int argc, char **argv)
+{
+	return kmtls_dispatch(ctx, status_cmds, ARRAY_SIZE(status_cmds),
+			      &status_cmds[0], "command", "kmtls status help",
+			      argc, argv);
+}

@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Checks of the kmtls binary itself: exit codes and where messages go.
+# Usage: cli.sh ./kmtls VERSION
+# Works with or without the module loaded.  TAP output.
+
+KMTLS=${1:?usage: cli.sh KMTLS VERSION}
+VERSION=${2:?usage: cli.sh KMTLS VERSION}
+n=0
+failed=0
+out=$(mktemp)
+err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+# check NAME WANT_EXIT CMD... : run CMD, compare the exit code
+check() {
+	name=$1 want=$2
+	shift 2
+	"$@" >"$out" 2>"$err"
+	got=$?
+	n=$((n + 1))
+	if [ "$got" = "$want" ]; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name"
+		echo "#   exit $got, want $want; stderr: $(head -c 200 "$err")"
+		failed=$((failed + 1))
+	fi
+}
+
+# expect NAME FILE TEXT : FILE's first line is TEXT
+expect() {
+	n=$((n + 1))
+	if [ "$(head -n 1 "$2")" = "$3" ]; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		echo "#   got: $(head -n 1 "$2")"
+		failed=$((failed + 1))
+	fi
+}
+
+check "-V exits 0" 0 "$KMTLS" -V
+expect "-V prints the version" "$out" "kmtls $VERSION"
+check "--version exits 0" 0 "$KMTLS" --version
+check "help exits 0" 0 "$KMTLS" help
+expect "help goes to stdout" "$out" "Usage: kmtls [OPTIONS] OBJECT [COMMAND [ARGS]]"
+check "config help exits 0" 0 "$KMTLS" config help
+check "bogus object exits 2" 2 "$KMTLS" bogus
+expect "usage error on stderr" "$err" 'kmtls: unknown object "bogus"'
+check "no object exits 2" 2 "$KMTLS"
+check "unknown option exits 2" 2 "$KMTLS" -q status
+check "bad number exits 2" 2 "$KMTLS" config set handshake-timeout 12abc
+check "negative number exits 2" 2 "$KMTLS" config set handshake-timeout -1
+
+# status either works (module loaded) or fails with exit 1, never 2.
+"$KMTLS" status >"$out" 2>"$err"
+rc=$?
+n=$((n + 1))
+case $rc in
+0)	echo "ok $n - status works (module loaded)" ;;
+1)	if head -n 1 "$err" | grep -q '^Error: '; then
+		echo "ok $n - status fails with Error: ($(head -n 1 "$err"))"
+	else
+		echo "not ok $n - status exit 1 without Error: line"
+		failed=$((failed + 1))
+	fi ;;
+*)	echo "not ok $n - status exit $rc"
+	failed=$((failed + 1)) ;;
+esac
+
+[ -w /dev/full ] && {
+	"$KMTLS" help >/dev/full 2>"$err"
+	rc=$?
+	n=$((n + 1))
+	if [ $rc = 1 ]; then echo "ok $n - help to /dev/full exits 1"
+	else echo "not ok $n - help to /dev/full exits $rc"; failed=$((failed + 1)); fi
+}
+
+echo "1..$n"
+[ "$failed" = 0 ]

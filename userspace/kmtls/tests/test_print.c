@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests: the one print path.  The same status goes out as text, JSON
+ * and pretty JSON; config show's text is what config set takes.
+ */
+#include "kmtls.h"
+#include "tap.h"
+
+static const struct kmtls_status st = {
+	.version = "0.1.0 \"dev\"",
+	.daemon_attached = true,
+	.handshake_timeout_ms = 10000,
+	.flows = 3,
+	.handshakes = 1099511627781ULL,
+	.handshakes_failed = 2,
+	.config_changes = 18446744073709551615ULL,
+};
+
+static void check(int (*print)(FILE *, const struct kmtls_opts *,
+			       const struct kmtls_status *),
+		  struct kmtls_opts opts, const char *want, const char *name)
+{
+	struct capture c;
+	int ret;
+
+	ret = print(capture_start(&c), &opts, &st);
+	is_str(capture_end(&c), want, name);
+	is_int(ret, 0, "  ... and reports success");
+	capture_free(&c);
+}
+
+int main(void)
+{
+	struct kmtls_opts text = { 0 };
+	struct kmtls_opts json = { .json = true };
+	struct kmtls_opts pretty = { .pretty = true };
+	struct kmtls_opts both = { .json = true, .pretty = true };
+	FILE *full;
+
+	check(status_print, text,
+	      "version: 0.1.0 \"dev\"\n"
+	      "daemon attached: yes\n"
+	      "handshake timeout: 10000 ms\n"
+	      "flows: 3\n"
+	      "handshakes: 1099511627781\n"
+	      "failed handshakes: 2\n"
+	      "config changes: 18446744073709551615\n",
+	      "status as text");
+	check(status_print, json,
+	      "{\"version\":\"0.1.0 \\\"dev\\\"\",\"daemon-attached\":true,"
+	      "\"handshake-timeout-ms\":10000,\"flows\":3,"
+	      "\"handshakes\":1099511627781,\"handshakes-failed\":2,"
+	      "\"config-changes\":18446744073709551615}\n",
+	      "status as JSON");
+	check(status_print, pretty,
+	      "{\n"
+	      "  \"version\": \"0.1.0 \\\"dev\\\"\",\n"
+	      "  \"daemon-attached\": true,\n"
+	      "  \"handshake-timeout-ms\": 10000,\n"
+	      "  \"flows\": 3,\n"
+	      "  \"handshakes\": 1099511627781,\n"
+	      "  \"handshakes-failed\": 2,\n"
+	      "  \"config-changes\": 18446744073709551615\n"
+	      "}\n",
+	      "status as pretty JSON (-p alone)");
+	check(status_print, both,
+	      "{\n"
+	      "  \"version\": \"0.1.0 \\\"dev\\\"\",\n"
+	      "  \"daemon-attached\": true,\n"
+	      "  \"handshake-timeout-ms\": 10000,\n"
+	      "  \"flows\": 3,\n"
+	      "  \"handshakes\": 1099511627781,\n"
+	      "  \"handshakes-failed\": 2,\n"
+	      "  \"config-changes\": 18446744073709551615\n"
+	      "}\n",
+	      "status as pretty JSON (-j -p)");
+
+	check(config_print, text, "handshake-timeout 10000\n",
+	      "config as text, in config set form");
+	check(config_print, json, "{\"handshake-timeout-ms\":10000}\n",
+	      "config as JSON");
+
+	full = fopen("/dev/full", "w");
+	if (full) {
+		ok(status_print(full, &text, &st) != 0,
+		   "write error reported (text)");
+		ok(status_print(full, &json, &st) != 0,
+		   "write error reported (JSON)");
+		fclose(full);
+	} else {
+		ok(true, "write error reported # SKIP no /dev/full");
+		ok(true, "write error reported # SKIP no /dev/full");
+	}
+	return tap_done();
+}
