@@ -17,22 +17,34 @@ static int __init kmtls_init(void)
 	int ret;
 
 	kmtls_config_init();
+	kmtls_identity_init();
+
+	ret = kmtls_hooks_init();
+	if (ret)
+		goto err_identity;
 
 	/* Last: once the family is registered, userspace can reach us. */
 	ret = kmtls_netlink_init();
 	if (ret)
-		goto out;
+		goto err_hooks;
 
 	pr_info("kmtls " KMTLS_VERSION " loaded\n");
 	return 0;
 
-out:
+err_hooks:
+	kmtls_hooks_exit();
+err_identity:
+	kmtls_identity_exit();
+	kmtls_dest_exit();
 	return ret;
 }
 
 static void __exit kmtls_exit(void)
 {
 	kmtls_netlink_exit();
+	kmtls_hooks_exit();
+	kmtls_dest_exit();
+	kmtls_identity_exit();
 	pr_info("kmtls unloaded\n");
 }
 

@@ -29,6 +29,20 @@ static const struct nla_policy kmtls_config_policy[KMTLS_A_CONFIG_MAX + 1] = {
 		NLA_POLICY_FULL_RANGE(NLA_U32, &kmtls_handshake_timeout_range),
 };
 
+static const struct nla_policy kmtls_identity_policy[KMTLS_A_IDENTITY_MAX + 1] = {
+	[KMTLS_A_IDENTITY_CGROUP] = { .type = NLA_NUL_STRING,
+				      .len = KMTLS_CGROUP_PATH_MAX_LEN },
+	[KMTLS_A_IDENTITY_SPIFFE_ID] = { .type = NLA_NUL_STRING,
+					 .len = KMTLS_SPIFFE_ID_MAX_LEN },
+};
+
+static const struct nla_policy kmtls_dest_policy[KMTLS_A_DEST_MAX + 1] = {
+	[KMTLS_A_DEST_ADDR] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[KMTLS_A_DEST_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[KMTLS_A_DEST_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KMTLS_A_DEST_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
+};
+
 static struct genl_family kmtls_genl_family;
 
 static int kmtls_status_fill(struct sk_buff *skb)
@@ -106,6 +120,121 @@ static int kmtls_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+static int kmtls_nl_identity_add(struct sk_buff *skb, struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, KMTLS_A_IDENTITY_CGROUP) ||
+	    GENL_REQ_ATTR_CHECK(info, KMTLS_A_IDENTITY_SPIFFE_ID)) {
+		GENL_SET_ERR_MSG(info, "identity add needs cgroup and spiffe-id");
+		return -EINVAL;
+	}
+	return kmtls_identity_add(nla_data(info->attrs[KMTLS_A_IDENTITY_CGROUP]),
+				  nla_data(info->attrs[KMTLS_A_IDENTITY_SPIFFE_ID]),
+				  info->extack);
+}
+
+static int kmtls_nl_identity_del(struct sk_buff *skb, struct genl_info *info)
+{
+	if (GENL_REQ_ATTR_CHECK(info, KMTLS_A_IDENTITY_CGROUP)) {
+		GENL_SET_ERR_MSG(info, "identity del needs cgroup");
+		return -EINVAL;
+	}
+	return kmtls_identity_del(nla_data(info->attrs[KMTLS_A_IDENTITY_CGROUP]),
+				  info->extack);
+}
+
+struct kmtls_dump_ctx {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	u8 cmd;
+};
+
+static void *kmtls_dump_put(struct kmtls_dump_ctx *ctx)
+{
+	return genlmsg_put(ctx->skb, NETLINK_CB(ctx->cb->skb).portid,
+			   ctx->cb->nlh->nlmsg_seq, &kmtls_genl_family,
+			   NLM_F_MULTI, ctx->cmd);
+}
+
+static int kmtls_identity_fill(void *arg, const char *path,
+			       const char *spiffe_id, u64 cgid)
+{
+	struct kmtls_dump_ctx *ctx = arg;
+	void *hdr = kmtls_dump_put(ctx);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(ctx->skb, KMTLS_A_IDENTITY_CGROUP, path) ||
+	    nla_put_string(ctx->skb, KMTLS_A_IDENTITY_SPIFFE_ID, spiffe_id) ||
+	    nla_put_u64_64bit(ctx->skb, KMTLS_A_IDENTITY_CGROUP_ID, cgid,
+			      KMTLS_A_IDENTITY_PAD)) {
+		genlmsg_cancel(ctx->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(ctx->skb, hdr);
+	return 0;
+}
+
+/* A dump that ran out of room ends this message; the next call resumes at
+ * cb->args[0].  An entry that cannot fit even an empty message is an error.
+ */
+static int kmtls_dump_result(struct sk_buff *skb, int ret)
+{
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ? ret : skb->len;
+}
+
+static int kmtls_nl_identity_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct kmtls_dump_ctx ctx = { skb, cb, KMTLS_CMD_IDENTITY_GET };
+
+	return kmtls_dump_result(skb, kmtls_identity_walk(&cb->args[0],
+				 kmtls_identity_fill, &ctx));
+}
+
+static int kmtls_nl_dest_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kmtls_dest d;
+	int ret = kmtls_dest_parse(info->attrs, &d, info->extack);
+
+	return ret ? ret : kmtls_dest_add(&d, info->extack);
+}
+
+static int kmtls_nl_dest_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kmtls_dest d;
+	int ret = kmtls_dest_parse(info->attrs, &d, info->extack);
+
+	return ret ? ret : kmtls_dest_del(&d, info->extack);
+}
+
+static int kmtls_dest_fill(void *arg, const struct kmtls_dest *d)
+{
+	struct kmtls_dump_ctx *ctx = arg;
+	void *hdr = kmtls_dump_put(ctx);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put(ctx->skb, KMTLS_A_DEST_ADDR, d->family == AF_INET ? 4 : 16,
+		    d->addr) ||
+	    nla_put_u8(ctx->skb, KMTLS_A_DEST_PREFIX_LEN, d->prefix_len) ||
+	    nla_put_u16(ctx->skb, KMTLS_A_DEST_PORT_MIN, d->port_min) ||
+	    nla_put_u16(ctx->skb, KMTLS_A_DEST_PORT_MAX, d->port_max)) {
+		genlmsg_cancel(ctx->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(ctx->skb, hdr);
+	return 0;
+}
+
+static int kmtls_nl_dest_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct kmtls_dump_ctx ctx = { skb, cb, KMTLS_CMD_DEST_GET };
+
+	return kmtls_dump_result(skb, kmtls_dest_walk(&cb->args[0],
+				 kmtls_dest_fill, &ctx));
+}
+
 static const struct genl_ops kmtls_genl_ops[] = {
 	{
 		.cmd = KMTLS_CMD_GET_STATUS,
@@ -117,6 +246,42 @@ static const struct genl_ops kmtls_genl_ops[] = {
 		.policy = kmtls_config_policy,
 		.maxattr = KMTLS_A_CONFIG_MAX,
 		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KMTLS_CMD_IDENTITY_ADD,
+		.doit = kmtls_nl_identity_add,
+		.policy = kmtls_identity_policy,
+		.maxattr = KMTLS_A_IDENTITY_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KMTLS_CMD_IDENTITY_DEL,
+		.doit = kmtls_nl_identity_del,
+		.policy = kmtls_identity_policy,
+		.maxattr = KMTLS_A_IDENTITY_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KMTLS_CMD_IDENTITY_GET,
+		.dumpit = kmtls_nl_identity_dump,
+	},
+	{
+		.cmd = KMTLS_CMD_DEST_ADD,
+		.doit = kmtls_nl_dest_add,
+		.policy = kmtls_dest_policy,
+		.maxattr = KMTLS_A_DEST_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KMTLS_CMD_DEST_DEL,
+		.doit = kmtls_nl_dest_del,
+		.policy = kmtls_dest_policy,
+		.maxattr = KMTLS_A_DEST_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KMTLS_CMD_DEST_GET,
+		.dumpit = kmtls_nl_dest_dump,
 	},
 };
 

@@ -9,6 +9,7 @@ struct kmtls_stats kmtls_stats = {
 	.handshakes = ATOMIC64_INIT(0),
 	.handshakes_failed = ATOMIC64_INIT(0),
 	.config_changes = ATOMIC64_INIT(0),
+	.refused_no_daemon = ATOMIC64_INIT(0),
 	.flows = ATOMIC_INIT(0),
 };
 

@@ -25,6 +25,9 @@
 #define SOL_NETLINK 270
 #endif
 
+/* enum nlmsgerr_attrs (5.19+) values; older uapi headers lack them. */
+#define NL_ERR_ATTR_MISS_TYPE	5
+
 int nl_open(struct nl_sock *s, int rcv_timeout_ms)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
@@ -279,6 +282,12 @@ static int parse_ack_tlvs(const struct nlmsghdr *nlh, size_t off,
 			r->offs = nla_get_u32_(a);
 			r->has_offs = true;
 			break;
+		case NL_ERR_ATTR_MISS_TYPE:
+			if (nla_plen(a) != sizeof(__u32))
+				return -EPROTO;
+			r->miss_type = nla_get_u32_(a);
+			r->has_miss_type = true;
+			break;
 		default:
 			break;
 		}
@@ -299,6 +308,8 @@ int nl_parse_error(const struct nlmsghdr *nlh, struct nl_reply *r)
 	r->msg[0] = '\0';
 	r->has_offs = false;
 	r->offs = 0;
+	r->has_miss_type = false;
+	r->miss_type = 0;
 	if (nlh->nlmsg_type == NLMSG_DONE) {
 		/* A dump's end: an int errno, then maybe ack TLVs. */
 		if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
@@ -347,6 +358,8 @@ int nl_recv_reply(struct nl_sock *s, __u32 seq, struct nl_reply *r)
 	r->msg[0] = '\0';
 	r->has_offs = false;
 	r->offs = 0;
+	r->has_miss_type = false;
+	r->miss_type = 0;
 	r->n_data = 0;
 	r->data_len = 0;
 
@@ -387,6 +400,78 @@ int nl_transact(struct nl_sock *s, const struct nl_msg *m, struct nl_reply *r)
 	if (ret)
 		return ret;
 	return nl_recv_reply(s, m->nlh.nlmsg_seq, r);
+}
+
+void genl_dump_req(struct nl_sock *s, struct nl_msg *m, __u16 family,
+		   __u8 cmd, __u8 version)
+{
+	nlm_init(m, family, NLM_F_REQUEST | NLM_F_DUMP, ++s->seq);
+	nlm_put_genlhdr(m, cmd, version);
+}
+
+int nl_dump(struct nl_sock *s, const struct nl_msg *m, size_t rcvlen,
+	    nl_dump_cb cb, void *arg, struct nl_reply *r, int *n_dgrams)
+{
+	static union {
+		unsigned char b[NL_RCVBUF];
+		__u64 align_;
+	} buf;
+	__u32 seq = m->nlh.nlmsg_seq;
+	int cb_err = 0, ret;
+
+	r->done = false;
+	r->error = 0;
+	r->has_msg = false;
+	r->msg[0] = '\0';
+	r->has_offs = false;
+	r->offs = 0;
+	r->has_miss_type = false;
+	r->miss_type = 0;
+	r->n_data = 0;
+	r->data_len = 0;
+	if (n_dgrams)
+		*n_dgrams = 0;
+	if (rcvlen == 0 || rcvlen > sizeof(buf.b))
+		rcvlen = sizeof(buf.b);
+
+	ret = nl_send(s, m->buf, m->len);
+	if (ret)
+		return ret;
+	for (;;) {
+		const struct nlmsghdr *nlh;
+		bool counted = false;
+		int n, rem;
+
+		n = nl_recv(s, buf.b, rcvlen);
+		if (n < 0)
+			return n;
+		for (nlh = (const struct nlmsghdr *)buf.b, rem = n;
+		     nlmsg_ok_(nlh, rem);
+		     rem -= NLMSG_ALIGN(nlh->nlmsg_len),
+		     nlh = (const struct nlmsghdr *)((const char *)nlh +
+						     NLMSG_ALIGN(nlh->nlmsg_len))) {
+			if (nlh->nlmsg_seq != seq)
+				continue;	/* stale answer to something else */
+			if (nlh->nlmsg_type == NLMSG_ERROR ||
+			    nlh->nlmsg_type == NLMSG_DONE) {
+				ret = nl_parse_error(nlh, r);
+				return ret ? ret : cb_err;
+			}
+			if (nlh->nlmsg_type == NLMSG_NOOP)
+				continue;
+			if (++r->n_data == 1) {
+				memcpy(r->data, nlh, nlh->nlmsg_len);
+				r->data_len = nlh->nlmsg_len;
+			}
+			if (!counted && n_dgrams)
+				(*n_dgrams)++;
+			counted = true;
+			if (cb && !cb_err)
+				cb_err = cb(nlh, arg);
+		}
+		if (rem > 0)
+			return -EPROTO;	/* datagram ends in a broken header */
+	}
 }
 
 static int parse_ops(const struct nlattr *ops, struct genl_family_info *fi)

@@ -43,6 +43,8 @@ struct nl_reply {
 	char msg[256];		/* its text ("" if none) */
 	bool has_offs;		/* NLMSGERR_ATTR_OFFS present */
 	__u32 offs;
+	bool has_miss_type;	/* NLMSGERR_ATTR_MISS_TYPE present */
+	__u32 miss_type;	/* the required attribute that was missing */
 	int n_data;		/* data messages carrying our seq */
 	size_t data_len;	/* the first of them, copied here */
 	union {
@@ -85,9 +87,9 @@ int nl_send(struct nl_sock *s, const void *buf, size_t len);
 int nl_recv(struct nl_sock *s, void *buf, size_t size);
 
 /* Decode an NLMSG_ERROR or NLMSG_DONE message (nlh is whole and sane): its
- * errno and extack into r (done, error, has_msg/msg, has_offs/offs are
- * reset first; the data fields are left alone).  Returns 0, or -EPROTO if
- * it is malformed.
+ * errno and extack into r (done, error, has_msg/msg, has_offs/offs,
+ * has_miss_type/miss_type are reset first; the data fields are left
+ * alone).  Returns 0, or -EPROTO if it is malformed.
  */
 int nl_parse_error(const struct nlmsghdr *nlh, struct nl_reply *r);
 
@@ -100,6 +102,37 @@ int nl_recv_reply(struct nl_sock *s, __u32 seq, struct nl_reply *r);
 
 /* nl_send + nl_recv_reply for a request built with nlm_*. */
 int nl_transact(struct nl_sock *s, const struct nl_msg *m, struct nl_reply *r);
+
+/* A generic netlink dump request: REQUEST|DUMP, fresh seq.  No NLM_F_ACK:
+ * a dump that starts answers with its messages and NLMSG_DONE, one that
+ * does not with NLMSG_ERROR.
+ */
+void genl_dump_req(struct nl_sock *s, struct nl_msg *m, __u16 family,
+		   __u8 cmd, __u8 version);
+
+/* Called for each data message of a dump; 0 to go on, or a negative errno. */
+typedef int (*nl_dump_cb)(const struct nlmsghdr *nlh, void *arg);
+
+/*
+ * Send the dump request m and read the answer up to its NLMSG_DONE or
+ * NLMSG_ERROR, calling cb (may be NULL) for each data message carrying m's
+ * seq, in order.  Once cb fails it is not called again, but the answer is
+ * still read to its end so that the socket stays usable.
+ *
+ * rcvlen: the buffer offered to each recvmsg (0 or more than NL_RCVBUF:
+ * NL_RCVBUF).  The kernel sizes a dump's datagrams to the largest buffer
+ * the socket was ever read with (and to about a page before the first
+ * read), so a small rcvlen on a fresh socket forces a long dump to come in
+ * several datagrams; a datagram larger than rcvlen fails with -EMSGSIZE.
+ *
+ * r gets the end's errno and extack (r->error), r->n_data the number of
+ * data messages (r->data holds the first); *n_dgrams (if not NULL) the
+ * number of datagrams that carried data messages.  Returns 0 when the end
+ * was seen, else cb's error or a local -errno (-EAGAIN: timeout, -EPROTO:
+ * garbage).
+ */
+int nl_dump(struct nl_sock *s, const struct nl_msg *m, size_t rcvlen,
+	    nl_dump_cb cb, void *arg, struct nl_reply *r, int *n_dgrams);
 
 /* Attribute walking with the kernel's rules (nla_ok / nla_next). */
 static inline bool nla_ok_(const struct nlattr *a, int rem)

@@ -39,7 +39,7 @@
 #include <linux/netlink.h>
 
 /* Size of the send buffer; the bound for mnl_attr_put_*_check(). */
-#define KMTLS_NL_TX_SIZE	4096
+#define KMTLS_NL_TX_SIZE	8192
 /* Size of the receive buffer; a larger reply fails with -ENOSPC. */
 #define KMTLS_NL_RX_SIZE	32768
 

@@ -10,7 +10,7 @@ void help_main(FILE *f)
 {
 	fputs("Usage: kmtls [OPTIONS] OBJECT [COMMAND [ARGS]]\n"
 	      "       kmtls help [OBJECT]\n"
-	      "where  OBJECT  := { status | config | help }\n"
+	      "where  OBJECT  := { status | config | identity | dest | help }\n"
 	      "       OPTIONS := { -j | -p | -V | -h }\n"
 	      "\n"
 	      "Objects and commands may be shortened to any unique prefix.\n"
@@ -18,6 +18,11 @@ void help_main(FILE *f)
 	      "  status [show]                       module version, daemon state, counters\n"
 	      "  config [show]                       node-wide settings\n"
 	      "  config set handshake-timeout MS     change a setting (CAP_NET_ADMIN)\n"
+	      "  identity [show | list]              cgroups and their SPIFFE IDs\n"
+	      "  identity add cgroup PATH SPIFFE-ID  give a cgroup an identity (CAP_NET_ADMIN)\n"
+	      "  identity del cgroup PATH            take it away (CAP_NET_ADMIN)\n"
+	      "  dest [show | list]                  declared destinations\n"
+	      "  dest { add | del } DEST             declare or remove one (CAP_NET_ADMIN)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -j, --json      print JSON\n"
@@ -52,6 +57,48 @@ void help_config(FILE *f)
 		KMTLS_HANDSHAKE_TIMEOUT_MIN_MS, KMTLS_HANDSHAKE_TIMEOUT_MAX_MS);
 }
 
+void help_identity(FILE *f)
+{
+	fprintf(f,
+		"Usage: kmtls identity [ show | list ]\n"
+		"       kmtls identity add cgroup PATH SPIFFE-ID\n"
+		"       kmtls identity del cgroup PATH\n"
+		"       kmtls identity help\n"
+		"where  PATH      := a cgroup v2 directory, as a path under the cgroup2\n"
+		"                    mount (/sys/fs/cgroup/workloads/web) or relative to\n"
+		"                    the cgroup2 root (/workloads/web); \"/\" is the root\n"
+		"       SPIFFE-ID := spiffe://TRUST-DOMAIN/PATH\n"
+		"\n"
+		"A cgroup's identity covers its whole subtree.  The trust domain is\n"
+		"lower case a-z, 0-9, \".\", \"-\", \"_\" (at most 255); the path one or\n"
+		"more segments of A-Z, a-z, 0-9, \".\", \"-\", \"_\"; at most %u bytes\n"
+		"in all.\n"
+		"\n"
+		"\"identity show\" prints one identity per line in the form \"identity add\"\n"
+		"takes; -j adds each cgroup's id.  \"add\" and \"del\" need CAP_NET_ADMIN.\n",
+		KMTLS_SPIFFE_ID_MAX_LEN);
+}
+
+void help_dest(FILE *f)
+{
+	fputs("Usage: kmtls dest [ show | list ]\n"
+	      "       kmtls dest { add | del } DEST\n"
+	      "       kmtls dest help\n"
+	      "where  DEST := ADDR[/LEN][:PORT[-PORT]]                  IPv4\n"
+	      "               ADDR[/LEN] | [ADDR[/LEN]]:PORT[-PORT]     IPv6\n"
+	      "\n"
+	      "Connections to a declared destination are meshed.  LEN defaults to a\n"
+	      "single address (32 or 128), the ports to all of them (1-65535); the\n"
+	      "address bits after LEN must be zero.  An IPv6 destination with ports\n"
+	      "takes brackets.  Examples:\n"
+	      "  10.0.0.5  10.0.0.0/8:5432  10.1.2.3:8000-8100\n"
+	      "  fd00::1  fd00::/64  [fd00::/64]:443  [::1]:80-90\n"
+	      "\n"
+	      "\"dest del\" removes exactly what \"dest add\" declared: the same prefix\n"
+	      "and port range.  \"dest show\" prints one destination per line in the\n"
+	      "form \"dest add\" takes.  \"add\" and \"del\" need CAP_NET_ADMIN.\n", f);
+}
+
 struct help_topic {
 	const char *name;	/* first: looked up by args_find() */
 	void (*print)(FILE *f);
@@ -60,6 +107,8 @@ struct help_topic {
 static const struct help_topic topics[] = {
 	{ "status", help_status },
 	{ "config", help_config },
+	{ "identity", help_identity },
+	{ "dest", help_dest },
 	{ "help", help_main },
 };
 

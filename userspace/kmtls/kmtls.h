@@ -88,10 +88,114 @@ int config_print(FILE *f, const struct kmtls_opts *opts,
 		 const struct kmtls_status *st);
 int cmd_config(struct kmtls_ctx *ctx, int argc, char **argv);
 
+/* One identity: a cgroup mapped to a SPIFFE ID (KMTLS_CMD_IDENTITY_GET). */
+struct kmtls_identity {
+	char *cgroup;		/* owned; relative to the cgroup2 root */
+	char *spiffe_id;	/* owned */
+	uint64_t cgroup_id;
+};
+
+/* The identities a dump returned; identity_list_free() releases them. */
+struct kmtls_identity_list {
+	struct kmtls_identity *v;
+	size_t n, cap;
+};
+
+/* identity.c */
+void identity_list_free(struct kmtls_identity_list *l);
+void identity_reply_init(struct kmtls_nl_reply *reply,
+			 const struct nlattr **tb,
+			 struct kmtls_identity_list *l);
+/* Add the attributes of an add (spiffe_id set) or del request; false if
+ * they do not fit in KMTLS_NL_TX_SIZE. */
+bool identity_put(struct nlmsghdr *nlh, const char *cgroup,
+		  const char *spiffe_id);
+/* Text "cgroup PATH SPIFFE-ID" lines, as "identity add" takes them. */
+int identity_print(FILE *f, const struct kmtls_opts *opts,
+		   const struct kmtls_identity_list *l);
+/*
+ * Is s a SPIFFE ID the kernel accepts: spiffe://TRUST-DOMAIN/PATH, a
+ * lower-case trust domain of 1 to 255 [a-z0-9._-], one or more path
+ * segments of [A-Za-z0-9._-], none empty, "." or ".."; no port, userinfo,
+ * query or fragment; at most KMTLS_SPIFFE_ID_MAX_LEN bytes.  0, or -EINVAL
+ * with a reason in *why.  (kmod/identity.c applies the same rules.)
+ */
+int spiffe_id_check(const char *s, const char **why);
+int cmd_identity(struct kmtls_ctx *ctx, int argc, char **argv);
+
+/* cgroup.c: cgroup paths as the command line gives them. */
+#define CGROUP_MOUNTINFO	"/proc/self/mountinfo"
+
+/*
+ * Normalise an absolute path: collapse repeated slashes, drop a trailing
+ * slash ("/" stays "/").  0; -EINVAL if in does not start with "/" or has
+ * a "." or ".." component; -ENAMETOOLONG if out (outlen bytes) is too
+ * small.  *why says what is wrong.
+ */
+int cgroup_path_clean(const char *in, char *out, size_t outlen,
+		      const char **why);
+/*
+ * Find the cgroup2 mount (in /proc/self/mountinfo's format) that the clean
+ * path is under: the deepest mount point, the later line when two are the
+ * same.  Its mount point and root (unescaped) go to point and root.
+ * Returns 1 when found, else 0.
+ */
+int cgroup_find_mount(FILE *mountinfo, const char *path, char *point,
+		      size_t pointlen, char *root, size_t rootlen);
+/*
+ * Turn a PATH from the command line into the cgroup path the kernel takes,
+ * relative to the cgroup2 root: cleaned, then, if it lies under a cgroup2
+ * mount listed in mountinfo (may be NULL), the mount point replaced by the
+ * mount's root ("/sys/fs/cgroup/a/b" -> "/a/b"); otherwise it is taken to
+ * be relative to the root already.  0, or a negative errno with a reason in
+ * why: -EINVAL (bad path), -ENAMETOOLONG (longer than outlen - 1).
+ */
+int cgroup_path_resolve(const char *arg, FILE *mountinfo, char *out,
+			size_t outlen, char *why, size_t whylen);
+
+/* A declared destination: an address prefix and an inclusive port range. */
+struct kmtls_dest {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t addr[16];	/* network order; IPv4 uses the first 4 */
+	uint8_t prefix_len;
+	uint16_t port_min;	/* 1..65535, host order */
+	uint16_t port_max;	/* port_min..65535 */
+};
+
+/* Room for any DEST dest_format() writes, NUL included. */
+#define DEST_STRLEN	72
+
+struct kmtls_dest_list {
+	struct kmtls_dest *v;
+	size_t n, cap;
+};
+
+/* dest.c */
+/*
+ * Parse DEST: ADDR[/LEN][:PORT[-PORT]] for IPv4, ADDR[/LEN] or
+ * [ADDR[/LEN]]:PORT[-PORT] for IPv6.  LEN defaults to the full length,
+ * the ports to 1-65535.  0, or -EINVAL with a reason in why.
+ */
+int dest_parse(const char *s, struct kmtls_dest *d, char *why, size_t whylen);
+/* Is d consistent (prefix length, host bits, ports)?  0 or -EINVAL. */
+int dest_check(const struct kmtls_dest *d, char *why, size_t whylen);
+/* d in the shortest form dest_parse() takes back; len >= DEST_STRLEN. */
+void dest_format(const struct kmtls_dest *d, char *buf, size_t len);
+bool dest_put(struct nlmsghdr *nlh, const struct kmtls_dest *d);
+void dest_list_free(struct kmtls_dest_list *l);
+void dest_reply_init(struct kmtls_nl_reply *reply, const struct nlattr **tb,
+		     struct kmtls_dest_list *l);
+/* Text: one DEST per line, as "dest add" takes it. */
+int dest_print(FILE *f, const struct kmtls_opts *opts,
+	       const struct kmtls_dest_list *l);
+int cmd_dest(struct kmtls_ctx *ctx, int argc, char **argv);
+
 /* help.c */
 int cmd_help(struct kmtls_ctx *ctx, int argc, char **argv);
 void help_main(FILE *f);
 void help_status(FILE *f);
 void help_config(FILE *f);
+void help_identity(FILE *f);
+void help_dest(FILE *f);
 
 #endif /* KMTLS_CLI_H */

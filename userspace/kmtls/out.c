@@ -9,21 +9,80 @@
 void out_init(struct out *o, FILE *f, const struct kmtls_opts *opts,
 	      const char *sep)
 {
-	o->f = f;
-	o->json = opts->json || opts->pretty;
-	o->sep = sep;
+	*o = (struct out){
+		.f = f,
+		.json = opts->json || opts->pretty,
+		.sep = sep,
+	};
 	json_init(&o->jw, f, opts->pretty);
+}
+
+void out_list_init(struct out *o, FILE *f, const struct kmtls_opts *opts)
+{
+	out_init(o, f, opts, " ");
+	o->list = true;
 }
 
 void out_begin(struct out *o)
 {
-	if (o->json)
+	if (!o->json)
+		return;
+	if (o->list)
+		json_arr_open(&o->jw, NULL);
+	else
 		json_obj_open(&o->jw, NULL);
 }
 
-static void text_label(struct out *o, const char *key, const char *label)
+void out_item_begin(struct out *o)
 {
-	fprintf(o->f, "%s%s", label ? label : key, o->sep);
+	if (o->json)
+		json_obj_open(&o->jw, NULL);
+	else
+		o->first = true;
+}
+
+void out_item_end(struct out *o)
+{
+	if (o->json)
+		json_obj_close(&o->jw);
+	else
+		fputc('\n', o->f);
+}
+
+/* A text string, control characters escaped as in /proc/self/mountinfo. */
+static void text_string(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\%03o", c);
+		else
+			fputc(c, f);
+	}
+}
+
+/* What goes before a text value. */
+static void text_begin(struct out *o, const char *key, const char *label)
+{
+	if (!label)
+		label = key;
+	if (o->list) {
+		if (!o->first)
+			fputc(' ', o->f);
+		o->first = false;
+		if (*label)
+			fprintf(o->f, "%s ", label);
+		return;
+	}
+	fprintf(o->f, "%s%s", label, o->sep);
+}
+
+/* What goes after it. */
+static void text_end(struct out *o)
+{
+	if (!o->list)
+		fputc('\n', o->f);
 }
 
 void out_str(struct out *o, const char *key, const char *label,
@@ -33,8 +92,9 @@ void out_str(struct out *o, const char *key, const char *label,
 		json_str(&o->jw, key, val);
 		return;
 	}
-	text_label(o, key, label);
-	fprintf(o->f, "%s\n", val);
+	text_begin(o, key, label);
+	text_string(o->f, val);
+	text_end(o);
 }
 
 void out_u64(struct out *o, const char *key, const char *label, uint64_t val,
@@ -44,9 +104,10 @@ void out_u64(struct out *o, const char *key, const char *label, uint64_t val,
 		json_u64(&o->jw, key, val);
 		return;
 	}
-	text_label(o, key, label);
-	fprintf(o->f, "%" PRIu64 "%s%s\n", val, unit ? " " : "",
+	text_begin(o, key, label);
+	fprintf(o->f, "%" PRIu64 "%s%s", val, unit ? " " : "",
 		unit ? unit : "");
+	text_end(o);
 }
 
 void out_bool(struct out *o, const char *key, const char *label, bool val)
@@ -55,14 +116,39 @@ void out_bool(struct out *o, const char *key, const char *label, bool val)
 		json_bool(&o->jw, key, val);
 		return;
 	}
-	text_label(o, key, label);
-	fprintf(o->f, "%s\n", val ? "yes" : "no");
+	text_begin(o, key, label);
+	fputs(val ? "yes" : "no", o->f);
+	text_end(o);
+}
+
+void out_text(struct out *o, const char *val)
+{
+	if (o->json)
+		return;
+	text_begin(o, "", "");
+	text_string(o->f, val);
+	text_end(o);
+}
+
+void out_json_str(struct out *o, const char *key, const char *val)
+{
+	if (o->json)
+		json_str(&o->jw, key, val);
+}
+
+void out_json_u64(struct out *o, const char *key, uint64_t val)
+{
+	if (o->json)
+		json_u64(&o->jw, key, val);
 }
 
 int out_end(struct out *o)
 {
 	if (o->json) {
-		json_obj_close(&o->jw);
+		if (o->list)
+			json_arr_close(&o->jw);
+		else
+			json_obj_close(&o->jw);
 		if (json_finish(&o->jw))
 			return -1;
 	}

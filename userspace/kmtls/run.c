@@ -4,13 +4,16 @@
  *
  *	kmtls [OPTIONS] OBJECT [COMMAND [ARGS]]
  *
- * Each object lives in its own file (status.c, config.c, help.c).
+ * Each object lives in its own file (status.c, config.c, identity.c,
+ * dest.c, help.c).
  */
 #include "kmtls.h"
 
 static const struct kmtls_cmd objects[] = {
 	{ "status", cmd_status },
 	{ "config", cmd_config },
+	{ "identity", cmd_identity },
+	{ "dest", cmd_dest },
 	{ "help", cmd_help },
 };
 

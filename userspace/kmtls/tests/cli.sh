@@ -54,21 +54,32 @@ check "unknown option exits 2" 2 "$KMTLS" -q status
 check "bad number exits 2" 2 "$KMTLS" config set handshake-timeout 12abc
 check "negative number exits 2" 2 "$KMTLS" config set handshake-timeout -1
 
-# status either works (module loaded) or fails with exit 1, never 2.
-"$KMTLS" status >"$out" 2>"$err"
-rc=$?
-n=$((n + 1))
-case $rc in
-0)	echo "ok $n - status works (module loaded)" ;;
-1)	if head -n 1 "$err" | grep -q '^Error: '; then
-		echo "ok $n - status fails with Error: ($(head -n 1 "$err"))"
-	else
-		echo "not ok $n - status exit 1 without Error: line"
-		failed=$((failed + 1))
-	fi ;;
-*)	echo "not ok $n - status exit $rc"
-	failed=$((failed + 1)) ;;
-esac
+check "bad destination exits 2" 2 "$KMTLS" dest add 10.0.0.5/8
+expect "bad destination explained" "$err" 'kmtls: invalid destination "10.0.0.5/8": host bits set (did you mean 10.0.0.0/8?)'
+check "bad cgroup path exits 2" 2 "$KMTLS" identity add cgroup /a/../b spiffe://a/b
+check "bad SPIFFE ID exits 2" 2 "$KMTLS" identity add cgroup /a spiffe://a
+
+# works CMD... : works (module loaded) or fails with exit 1, never 2.
+works() {
+	"$KMTLS" "$@" >"$out" 2>"$err"
+	rc=$?
+	n=$((n + 1))
+	case $rc in
+	0)	echo "ok $n - $* works (module loaded)" ;;
+	1)	if head -n 1 "$err" | grep -q '^Error: '; then
+			echo "ok $n - $* fails with Error: ($(head -n 1 "$err"))"
+		else
+			echo "not ok $n - $* exit 1 without Error: line"
+			failed=$((failed + 1))
+		fi ;;
+	*)	echo "not ok $n - $* exit $rc"
+		failed=$((failed + 1)) ;;
+	esac
+}
+
+works status
+works identity show
+works -j dest list
 
 [ -w /dev/full ] && {
 	"$KMTLS" help >/dev/full 2>"$err"

@@ -211,11 +211,68 @@ static void test_grammar(void)
 	expect("kmtls config set handshake-timeout 100 bogus", EXIT_USAGE, "kmtls: unknown setting \"bogus\"", NULL);
 }
 
+static void test_grammar_identity(void)
+{
+	expect("kmtls help identity", EXIT_OK, NULL, "Usage: kmtls identity");
+	expect("kmtls help i", EXIT_OK, NULL, "Usage: kmtls identity");
+	expect("kmtls identity help", EXIT_OK, NULL, "Usage: kmtls identity");
+	expect("kmtls id h", EXIT_OK, NULL, "Usage: kmtls identity");
+	expect("kmtls identity add help", EXIT_OK, NULL, "Usage: kmtls identity");
+	expect("kmtls i a help", EXIT_OK, NULL, "Usage: kmtls identity");
+	expect("kmtls identity del help", EXIT_OK, NULL, "Usage: kmtls identity");
+	expect("kmtls identity bogus", EXIT_USAGE, "kmtls: unknown command \"bogus\"\nTry \"kmtls identity help\".\n", NULL);
+	expect("kmtls identity show x", EXIT_USAGE, "kmtls: unexpected argument \"x\"\nTry \"kmtls identity help\".\n", NULL);
+	expect("kmtls identity list x", EXIT_USAGE, "kmtls: unexpected argument \"x\"", NULL);
+	expect("kmtls i l x", EXIT_USAGE, "kmtls: unexpected argument \"x\"", NULL);
+	expect("kmtls i s x", EXIT_USAGE, "kmtls: unexpected argument \"x\"", NULL);
+	expect("kmtls identity add", EXIT_USAGE, "kmtls: missing \"cgroup PATH\"\nTry \"kmtls identity help\".\n", NULL);
+	expect("kmtls identity add cgroup", EXIT_USAGE, "kmtls: missing cgroup PATH", NULL);
+	expect("kmtls identity add cgroup /a", EXIT_USAGE, "kmtls: missing SPIFFE-ID", NULL);
+	expect("kmtls identity add c /a", EXIT_USAGE, "kmtls: missing SPIFFE-ID", NULL);
+	expect("kmtls identity add pid 1 spiffe://a/b", EXIT_USAGE, "kmtls: unknown keyword \"pid\", expected \"cgroup\"", NULL);
+	expect("kmtls identity add cgroupx /a spiffe://a/b", EXIT_USAGE, "kmtls: unknown keyword \"cgroupx\"", NULL);
+	expect("kmtls identity add cgroup a/b spiffe://a/b", EXIT_USAGE, "kmtls: invalid cgroup path \"a/b\": not an absolute path", NULL);
+	expect("kmtls identity add cgroup /a/../b spiffe://a/b", EXIT_USAGE, "kmtls: invalid cgroup path \"/a/../b\": \".\" and \"..\" components are not allowed", NULL);
+	expect("kmtls identity add cgroup /a spiffe://A/b", EXIT_USAGE, "kmtls: invalid SPIFFE ID \"spiffe://A/b\": the trust domain must be lower case", NULL);
+	expect("kmtls identity add cgroup /a spiffe://a", EXIT_USAGE, "kmtls: invalid SPIFFE ID \"spiffe://a\": a path is needed", NULL);
+	expect("kmtls identity add cgroup /a web", EXIT_USAGE, "kmtls: invalid SPIFFE ID \"web\": it must start with \"spiffe://\"", NULL);
+	expect("kmtls identity add cgroup /a spiffe://a/b extra", EXIT_USAGE, "kmtls: unexpected argument \"extra\"", NULL);
+	expect("kmtls identity del", EXIT_USAGE, "kmtls: missing \"cgroup PATH\"", NULL);
+	expect("kmtls identity del cgroup", EXIT_USAGE, "kmtls: missing cgroup PATH", NULL);
+	expect("kmtls identity del cgroup /a/./b", EXIT_USAGE, "kmtls: invalid cgroup path \"/a/./b\"", NULL);
+	expect("kmtls identity del cgroup /a spiffe://a/b", EXIT_USAGE, "kmtls: unexpected argument \"spiffe://a/b\"", NULL);
+}
+
+static void test_grammar_dest(void)
+{
+	expect("kmtls help dest", EXIT_OK, NULL, "Usage: kmtls dest");
+	expect("kmtls help d", EXIT_OK, NULL, "Usage: kmtls dest");
+	expect("kmtls dest help", EXIT_OK, NULL, "Usage: kmtls dest");
+	expect("kmtls d h", EXIT_OK, NULL, "Usage: kmtls dest");
+	expect("kmtls dest add help", EXIT_OK, NULL, "Usage: kmtls dest");
+	expect("kmtls dest del help", EXIT_OK, NULL, "Usage: kmtls dest");
+	expect("kmtls dest bogus", EXIT_USAGE, "kmtls: unknown command \"bogus\"\nTry \"kmtls dest help\".\n", NULL);
+	expect("kmtls dest show x", EXIT_USAGE, "kmtls: unexpected argument \"x\"\nTry \"kmtls dest help\".\n", NULL);
+	expect("kmtls d l x", EXIT_USAGE, "kmtls: unexpected argument \"x\"", NULL);
+	expect("kmtls dest add", EXIT_USAGE, "kmtls: missing DEST\nTry \"kmtls dest help\".\n", NULL);
+	expect("kmtls dest del", EXIT_USAGE, "kmtls: missing DEST", NULL);
+	expect("kmtls dest add 10.0.0.5/8", EXIT_USAGE, "kmtls: invalid destination \"10.0.0.5/8\": host bits set (did you mean 10.0.0.0/8?)\nTry \"kmtls dest help\".\n", NULL);
+	expect("kmtls dest add 10.0.0.1:0", EXIT_USAGE, "kmtls: invalid destination \"10.0.0.1:0\": port 0 is not allowed", NULL);
+	expect("kmtls dest add 10.0.0.1:90-80", EXIT_USAGE, "kmtls: invalid destination \"10.0.0.1:90-80\": port range 90-80 is inverted", NULL);
+	expect("kmtls dest add 10.0.0.0/33", EXIT_USAGE, "kmtls: invalid destination \"10.0.0.0/33\": prefix length 33 out of range 0..32", NULL);
+	expect("kmtls dest add fd00::/64:443", EXIT_USAGE, "kmtls: invalid destination \"fd00::/64:443\": invalid prefix length", NULL);
+	expect("kmtls dest del [fd00::1]", EXIT_USAGE, "kmtls: invalid destination \"[fd00::1]\": brackets are only", NULL);
+	expect("kmtls dest add example.com", EXIT_USAGE, "kmtls: invalid destination \"example.com\"", NULL);
+	expect("kmtls dest add 10.0.0.1 extra", EXIT_USAGE, "kmtls: unexpected argument \"extra\"", NULL);
+}
+
 int main(void)
 {
 	test_prefix();
 	test_opts();
 	test_u32();
 	test_grammar();
+	test_grammar_identity();
+	test_grammar_dest();
 	return tap_done();
 }

@@ -80,6 +80,31 @@ int main(void)
 	check(config_print, json, "{\"handshake-timeout-ms\":10000}\n",
 	      "config as JSON");
 
+	{
+		struct kmtls_status evil = st;
+		struct capture c;
+
+		snprintf(evil.version, sizeof(evil.version),
+			 "1.0\x1b[2J\nflows: 999\x7f");
+		status_print(capture_start(&c), &text, &evil);
+		capture_end(&c);
+		is_str(c.buf,
+		       "version: 1.0\\033[2J\\012flows: 999\\177\n"
+		       "daemon attached: yes\n"
+		       "handshake timeout: 10000 ms\n"
+		       "flows: 3\n"
+		       "handshakes: 1099511627781\n"
+		       "failed handshakes: 2\n"
+		       "config changes: 18446744073709551615\n",
+		       "text: control characters in a value escaped as \\ooo");
+		capture_free(&c);
+		status_print(capture_start(&c), &json, &evil);
+		capture_end(&c);
+		ok(strstr(c.buf, "\"version\":\"1.0\\u001b[2J\\nflows: 999\\u007f\"") != NULL,
+		   "JSON: the same value escaped as JSON");
+		capture_free(&c);
+	}
+
 	full = fopen("/dev/full", "w");
 	if (full) {
 		ok(status_print(full, &text, &st) != 0,

@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Netfilter hooks: where kmtls first sees a connection.
+ *
+ * - LOCAL_OUT, a client's SYN: skb->sk is the connecting socket, in the
+ *   task calling connect(), socket locked.  A socket with an identity (its
+ *   cgroup's) connecting to a declared destination is meshed.
+ * - LOCAL_IN, a SYN to a declared local destination: the listener it will
+ *   reach is meshed when it has an identity.
+ *
+ * Meshed connections need the handshake daemon.  Until it is attached they
+ * fail closed, at once and without a byte on the wire: the client's
+ * connect() fails with ECONNREFUSED (its SYN never leaves: TCP passes only
+ * that error back from the first transmit), and a SYN to a meshed listener
+ * is answered with a reset, so the remote client's connect() fails with
+ * ECONNREFUSED too.  Everything else passes untouched.
+ *
+ * Hooks are registered in every network namespace (pods live in their
+ * own); the configuration they consult is node-wide.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/tcp.h>
+#include <net/inet_hashtables.h>
+#include <net/inet6_hashtables.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/net_namespace.h>
+#include <net/netfilter/ipv4/nf_reject.h>
+#include <net/netfilter/ipv6/nf_reject.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "kmtls.h"
+
+/* The SYN (not SYN-ACK) of a TCP segment whose header starts at @off. */
+static const struct tcphdr *kmtls_syn(const struct sk_buff *skb, int off,
+				      struct tcphdr *buf)
+{
+	const struct tcphdr *th = skb_header_pointer(skb, off, sizeof(*buf), buf);
+
+	if (!th || !th->syn || th->ack || th->rst)
+		return NULL;
+	return th;
+}
+
+static bool kmtls_sock_has_identity(const struct sock *sk)
+{
+	return kmtls_identity_of_sock(sk, NULL, 0);
+}
+
+static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
+				    const struct nf_hook_state *state)
+{
+	struct sock *sk = skb->sk;
+	const struct tcphdr *th;
+	struct tcphdr buf;
+	const void *daddr;
+
+	if (!sk || !sk_fullsock(sk) || sk->sk_protocol != IPPROTO_TCP ||
+	    sk->sk_state != TCP_SYN_SENT)
+		return NF_ACCEPT;
+	th = kmtls_syn(skb, skb_transport_offset(skb), &buf);
+	if (!th)
+		return NF_ACCEPT;
+
+	if (state->pf == NFPROTO_IPV4)
+		daddr = &ip_hdr(skb)->daddr;
+	else
+		daddr = &ipv6_hdr(skb)->daddr;
+	if (!kmtls_dest_match(state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6,
+			      daddr, ntohs(th->dest)))
+		return NF_ACCEPT;
+	if (!kmtls_sock_has_identity(sk))
+		return NF_ACCEPT;
+
+	if (!kmtls_daemon_attached()) {
+		atomic64_inc(&kmtls_stats.refused_no_daemon);
+		return NF_DROP_ERR(-ECONNREFUSED);
+	}
+	return NF_ACCEPT;
+}
+
+static struct sock *kmtls_listener4(struct net *net, struct sk_buff *skb,
+				    const struct tcphdr *th, int doff)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+
+	return __inet_lookup_listener(net, net->ipv4.tcp_death_row.hashinfo, skb,
+				      doff, iph->saddr, th->source, iph->daddr,
+				      ntohs(th->dest), inet_iif(skb),
+				      inet_sdif(skb));
+}
+
+static struct sock *kmtls_listener6(struct net *net, struct sk_buff *skb,
+				    const struct tcphdr *th, int doff)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+	return inet6_lookup_listener(net, net->ipv4.tcp_death_row.hashinfo, skb,
+				     doff, &ip6h->saddr, th->source,
+				     &ip6h->daddr, ntohs(th->dest),
+				     inet6_iif(skb), inet6_sdif(skb));
+}
+
+static unsigned int kmtls_local_in(void *priv, struct sk_buff *skb,
+				   const struct nf_hook_state *state)
+{
+	const struct tcphdr *th;
+	struct tcphdr buf;
+	struct sock *lsk;
+	int off, family;
+	const void *daddr;
+
+	if (state->pf == NFPROTO_IPV4) {
+		if (ip_hdr(skb)->protocol != IPPROTO_TCP)
+			return NF_ACCEPT;
+		off = ip_hdrlen(skb);
+		daddr = &ip_hdr(skb)->daddr;
+		family = AF_INET;
+	} else {
+		/* Locally delivered TCP carries no extension headers we need
+		 * to walk in practice; anything else is left alone.
+		 */
+		if (ipv6_hdr(skb)->nexthdr != IPPROTO_TCP)
+			return NF_ACCEPT;
+		off = sizeof(struct ipv6hdr);
+		daddr = &ipv6_hdr(skb)->daddr;
+		family = AF_INET6;
+	}
+	th = kmtls_syn(skb, off, &buf);
+	if (!th || !kmtls_dest_match(family, daddr, ntohs(th->dest)))
+		return NF_ACCEPT;
+
+	/* Softirq, RCU read side: listeners are freed after a grace period. */
+	lsk = family == AF_INET ?
+	      kmtls_listener4(state->net, skb, th, off + __tcp_hdrlen(th)) :
+	      kmtls_listener6(state->net, skb, th, off + __tcp_hdrlen(th));
+	if (!lsk || !kmtls_sock_has_identity(lsk))
+		return NF_ACCEPT;
+
+	if (!kmtls_daemon_attached()) {
+		atomic64_inc(&kmtls_stats.refused_no_daemon);
+		if (family == AF_INET)
+			nf_send_reset(state->net, state->sk, skb, state->hook);
+		else
+			nf_send_reset6(state->net, state->sk, skb, state->hook);
+		return NF_DROP;
+	}
+	return NF_ACCEPT;
+}
+
+static const struct nf_hook_ops kmtls_nf_ops[] = {
+	{
+		.hook = kmtls_local_out,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = NF_IP_PRI_FIRST,
+	},
+	{
+		.hook = kmtls_local_out,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_LOCAL_OUT,
+		.priority = NF_IP6_PRI_FIRST,
+	},
+	{
+		.hook = kmtls_local_in,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_IN,
+		.priority = NF_IP_PRI_FIRST,
+	},
+	{
+		.hook = kmtls_local_in,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_LOCAL_IN,
+		.priority = NF_IP6_PRI_FIRST,
+	},
+};
+
+static int __net_init kmtls_hooks_net_init(struct net *net)
+{
+	return nf_register_net_hooks(net, kmtls_nf_ops, ARRAY_SIZE(kmtls_nf_ops));
+}
+
+static void __net_exit kmtls_hooks_net_exit(struct net *net)
+{
+	nf_unregister_net_hooks(net, kmtls_nf_ops, ARRAY_SIZE(kmtls_nf_ops));
+}
+
+static struct pernet_operations kmtls_hooks_net_ops = {
+	.init = kmtls_hooks_net_init,
+	.exit = kmtls_hooks_net_exit,
+};
+
+int kmtls_hooks_init(void)
+{
+	return register_pernet_subsys(&kmtls_hooks_net_ops);
+}
+
+void kmtls_hooks_exit(void)
+{
+	unregister_pernet_subsys(&kmtls_hooks_net_ops);
+}

@@ -1,0 +1,132 @@
+#!/bin/bash
+# nodaemon.sh - classification and fail-closed without a handshake daemon.
+#
+# Two hosts (network namespaces cli and srv joined by veth), workloads in
+# cgroups.  With identities and declared destinations but no handshake
+# daemon attached, a meshed connection must fail at once and put nothing
+# on the wire; connections kmtls does not mesh must work as before.
+. "$(dirname "$0")/lib.sh"
+
+CG=/sys/fs/cgroup/kmtls-nodaemon
+PCAP=/tmp/nodaemon.pcap
+
+cleanup() {
+	pkill -f 'socat TCP' 2>/dev/null
+	pkill tcpdump 2>/dev/null
+	ip netns del cli 2>/dev/null
+	ip netns del srv 2>/dev/null
+	kmtls dest del 10.21.0.2:7000 2>/dev/null
+	kmtls dest del '[fd21::2]:7000' 2>/dev/null
+	for c in client server plain; do
+		kmtls identity del cgroup "$CG/$c" 2>/dev/null
+		rmdir "$CG/$c" 2>/dev/null
+	done
+	rmdir "$CG" 2>/dev/null
+}
+trap cleanup EXIT
+
+# run_in NS CGROUP CMD...: run CMD in network namespace NS and cgroup
+# CGROUP (joined first: ip netns exec mounts a sysfs of its own, without
+# the cgroup2 mount).
+run_in() {
+	local ns=$1 cg=$2
+	shift 2
+	bash -c 'echo $$ >"$0/cgroup.procs" && exec ip netns exec "$@"' "$CG/$cg" "$ns" "$@"
+}
+
+modprobe kmtls 2>/dev/null || insmod /kmtls/kmtls.ko
+mkdir -p "$CG/client" "$CG/server" "$CG/plain"
+echo "+cpu" >/dev/null
+
+ip netns add cli
+ip netns add srv
+ip link add veth-c type veth peer name veth-s
+ip link set veth-c netns cli
+ip link set veth-s netns srv
+ip -n cli addr add 10.21.0.1/24 dev veth-c
+ip -n srv addr add 10.21.0.2/24 dev veth-s
+ip -n cli addr add fd21::1/64 dev veth-c nodad
+ip -n srv addr add fd21::2/64 dev veth-s nodad
+for ns in cli srv; do ip -n $ns link set lo up; done
+ip -n cli link set veth-c up
+ip -n srv link set veth-s up
+
+# Echo servers: 7000 (to be meshed) and 7001 (never declared), v4 and v6.
+for p in 7000 7001; do
+	run_in srv server socat TCP4-LISTEN:$p,reuseaddr,fork EXEC:cat &
+	run_in srv server socat TCP6-LISTEN:$p,ipv6only=1,reuseaddr,fork EXEC:cat &
+done
+sleep 0.5
+
+probe() { run_in cli "$1" /kmtls/tests/tcpprobe "$2" "$3" 3000; }
+passive_opens() { ip netns exec srv awk '/^Tcp: [0-9]/ { print $7 }' /proc/net/snmp; }
+
+plan 13
+
+# Before anything is declared, everything works.
+check "undeclared: a client with no identity reaches :7000" probe plain 10.21.0.2 7000
+check "undeclared: IPv6 too" probe plain fd21::2 7000
+
+kmtls identity add cgroup "$CG/client" spiffe://test.example/client
+kmtls identity add cgroup "$CG/server" spiffe://test.example/server
+kmtls dest add 10.21.0.2:7000
+kmtls dest add '[fd21::2]:7000'
+
+ip netns exec srv tcpdump -Z root --immediate-mode -U -n -i veth-s -w $PCAP 'tcp port 7000' 2>/dev/null &
+sleep 1
+
+for a in 10.21.0.2 fd21::2; do
+	out=$(probe client $a 7000)
+	read -r res err ms <<<"$out"
+	if [ "$res" = ERR ] && [ "$err" = ECONNREFUSED ] && [ "$ms" -lt 500 ]; then
+		ok "meshed client to $a:7000 without a daemon: ECONNREFUSED at once ($ms ms)"
+	else
+		fail "meshed client to $a:7000 without a daemon: got '$out'"
+	fi
+done
+
+before=$(passive_opens)
+for a in 10.21.0.2 fd21::2; do
+	out=$(probe plain $a 7000)
+	read -r res err ms <<<"$out"
+	if [ "$res" = ERR ] && [ "$err" = ECONNREFUSED ] && [ "$ms" -lt 500 ]; then
+		ok "plaintext client to the meshed server $a:7000 without a daemon: refused ($ms ms)"
+	else
+		fail "plaintext client to the meshed server $a:7000 without a daemon: got '$out'"
+	fi
+done
+after=$(passive_opens)
+if [ "$before" = "$after" ]; then
+	ok "the meshed server accepted no connection (PassiveOpens $before -> $after)"
+else
+	fail "the meshed server accepted no connection (PassiveOpens $before -> $after)"
+fi
+
+# The capture saw the plaintext clients' two SYNs (one v4, one v6: each
+# answered by a reset, so never retransmitted) and nothing of the meshed
+# client's two attempts.
+sleep 0.5
+pkill tcpdump; sleep 0.5
+n=$(tcpdump -Z root -r $PCAP -n 2>/dev/null | grep -c '> [^ ]*\.7000: Flags \[S\]')
+if [ "$n" = 2 ]; then
+	ok "on the wire: only the plaintext clients' 2 SYNs, none of the meshed client's"
+else
+	fail "on the wire: expected the plaintext clients' 2 SYNs only, saw $n"
+	tcpdump -Z root -r $PCAP -n 2>/dev/null | sed 's/^/#   /'
+fi
+
+check "meshed client to an undeclared port (7001) is left alone" probe client 10.21.0.2 7001
+check "IPv6 too" probe client fd21::2 7001
+check "a client without identity to an undeclared port is left alone" probe plain 10.21.0.2 7001
+
+kmtls dest del 10.21.0.2:7000
+before=$(passive_opens)
+check "after dest del, the meshed client reaches 10.21.0.2:7000 again" probe client 10.21.0.2 7000
+after=$(passive_opens)
+if [ "$after" -gt "$before" ]; then
+	ok "PassiveOpens counts a real connection ($before -> $after)"
+else
+	fail "PassiveOpens counts a real connection ($before -> $after)"
+fi
+
+finish
