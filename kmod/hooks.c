@@ -124,12 +124,23 @@ static unsigned int kmtls_local_in(void *priv, struct sk_buff *skb,
 		daddr = &ip_hdr(skb)->daddr;
 		family = AF_INET;
 	} else {
-		/* Locally delivered TCP carries no extension headers we need
-		 * to walk in practice; anything else is left alone.
+		unsigned int toff = 0, foff = 0;
+		unsigned short fragoff = 0;
+		int flags = 0, proto;
+
+		/* IPv6 reaches LOCAL_IN before reassembly and may carry
+		 * extension headers: walk them, so that neither can carry a
+		 * SYN past us.  A later fragment cannot be delivered without
+		 * its first; a first fragment without the TCP header (RFC 7112
+		 * forbids it) is dropped.
 		 */
-		if (ipv6_hdr(skb)->nexthdr != IPPROTO_TCP)
+		proto = ipv6_find_hdr(skb, &toff, -1, &fragoff, &flags);
+		if (proto < 0)
+			return ipv6_find_hdr(skb, &foff, NEXTHDR_FRAGMENT, NULL,
+					     NULL) >= 0 ? NF_DROP : NF_ACCEPT;
+		if (proto != IPPROTO_TCP || fragoff)
 			return NF_ACCEPT;
-		off = sizeof(struct ipv6hdr);
+		off = toff;
 		daddr = &ipv6_hdr(skb)->daddr;
 		family = AF_INET6;
 	}

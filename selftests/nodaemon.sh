@@ -61,7 +61,7 @@ sleep 0.5
 probe() { run_in cli "$1" /kmtls/tests/tcpprobe "$2" "$3" 3000; }
 passive_opens() { ip netns exec srv awk '/^Tcp: [0-9]/ { print $7 }' /proc/net/snmp; }
 
-plan 13
+plan 15
 
 # Before anything is declared, everything works.
 check "undeclared: a client with no identity reaches :7000" probe plain 10.21.0.2 7000
@@ -72,7 +72,7 @@ kmtls identity add cgroup "$CG/server" spiffe://test.example/server
 kmtls dest add 10.21.0.2:7000
 kmtls dest add '[fd21::2]:7000'
 
-ip netns exec srv tcpdump -Z root --immediate-mode -U -n -i veth-s -w $PCAP 'tcp port 7000' 2>/dev/null &
+ip netns exec srv tcpdump -Z root --immediate-mode -U -n -i veth-s -w $PCAP 2>/dev/null &
 sleep 1
 
 for a in 10.21.0.2 fd21::2; do
@@ -95,6 +95,14 @@ for a in 10.21.0.2 fd21::2; do
 		fail "plaintext client to the meshed server $a:7000 without a daemon: got '$out'"
 	fi
 done
+# A SYN behind an IPv6 extension header must not slip past.
+out=$(run_in cli plain /kmtls/tests/tcpprobe -x fd21::2 7000 3000)
+read -r res err ms <<<"$out"
+if [ "$res" = ERR ] && [ "$err" = ECONNREFUSED ]; then
+	ok "a SYN behind an IPv6 destination-options header is refused too"
+else
+	fail "a SYN behind an IPv6 destination-options header is refused too (got '$out')"
+fi
 after=$(passive_opens)
 if [ "$before" = "$after" ]; then
 	ok "the meshed server accepted no connection (PassiveOpens $before -> $after)"
@@ -102,22 +110,24 @@ else
 	fail "the meshed server accepted no connection (PassiveOpens $before -> $after)"
 fi
 
-# The capture saw the plaintext clients' two SYNs (one v4, one v6: each
-# answered by a reset, so never retransmitted) and nothing of the meshed
-# client's two attempts.
+# The capture saw the plaintext clients' three SYNs (v4, v6, v6 with an
+# extension header: each answered by a reset, so never retransmitted) and
+# nothing of the meshed client's two attempts.
 sleep 0.5
 pkill tcpdump; sleep 0.5
-n=$(tcpdump -Z root -r $PCAP -n 2>/dev/null | grep -c '> [^ ]*\.7000: Flags \[S\]')
-if [ "$n" = 2 ]; then
-	ok "on the wire: only the plaintext clients' 2 SYNs, none of the meshed client's"
+n=$(tcpdump -Z root -r $PCAP -n 2>/dev/null | grep -cE '[. ]7000: Flags \[S\]')
+if [ "$n" = 3 ]; then
+	ok "on the wire: only the plaintext clients' 3 SYNs, none of the meshed client's"
 else
-	fail "on the wire: expected the plaintext clients' 2 SYNs only, saw $n"
+	fail "on the wire: expected the plaintext clients' 3 SYNs only, saw $n"
 	tcpdump -Z root -r $PCAP -n 2>/dev/null | sed 's/^/#   /'
 fi
 
 check "meshed client to an undeclared port (7001) is left alone" probe client 10.21.0.2 7001
 check "IPv6 too" probe client fd21::2 7001
 check "a client without identity to an undeclared port is left alone" probe plain 10.21.0.2 7001
+check "an IPv6 extension header to an undeclared port is left alone" \
+	run_in cli plain /kmtls/tests/tcpprobe -x fd21::2 7001 3000
 
 kmtls dest del 10.21.0.2:7000
 before=$(passive_opens)

@@ -2,8 +2,10 @@
 /*
  * tcpprobe - connect to ADDR PORT, send a line, read the echo.
  *
- *   tcpprobe ADDR PORT [TIMEOUT_MS]
+ *   tcpprobe [-x] ADDR PORT [TIMEOUT_MS]
  *
+ * -x (IPv6 only) puts a destination-options extension header (PadN) on
+ * every packet, the SYN included: kmtls must find the TCP header behind it.
  * Prints "OK <ms>" when the echo came back, or "ERR <ERRNO-NAME> <ms>"
  * (e.g. "ERR ECONNREFUSED 3"), where <ms> is how long the attempt took;
  * exits 0 or 1.  IPv6 when ADDR has a colon.
@@ -54,8 +56,15 @@ int main(int argc, char **argv)
 	ssize_t n;
 	int fd, e;
 
+	int exthdr = 0;
+
+	if (argc > 1 && !strcmp(argv[1], "-x")) {
+		exthdr = 1;
+		argv++;
+		argc--;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: tcpprobe ADDR PORT [TIMEOUT_MS]\n");
+		fprintf(stderr, "usage: tcpprobe [-x] ADDR PORT [TIMEOUT_MS]\n");
 		return 2;
 	}
 	tmo = argc > 3 ? atol(argv[3]) : 5000;
@@ -77,6 +86,16 @@ int main(int argc, char **argv)
 		sl = sizeof(*s4);
 	}
 	fd = socket(ss.ss_family, SOCK_STREAM, 0);
+	if (exthdr) {
+		/* next header (the kernel fills it), length 0 (8 bytes), PadN */
+		unsigned char opt[8] = { 0, 0, 1, 4, 0, 0, 0, 0 };
+
+		if (ss.ss_family != AF_INET6 ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_DSTOPTS, opt, sizeof(opt))) {
+			printf("ERR SETUP 0\n");
+			return 2;
+		}
+	}
 	tv.tv_sec = tmo / 1000;
 	tv.tv_usec = (tmo % 1000) * 1000;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
