@@ -56,7 +56,11 @@ for p in 7000 7001; do
 	run_in srv server socat TCP4-LISTEN:$p,reuseaddr,fork EXEC:cat &
 	run_in srv server socat TCP6-LISTEN:$p,ipv6only=1,reuseaddr,fork EXEC:cat &
 done
-sleep 0.5
+# Wait for the four listeners (the debug kernel is slow to start them).
+for i in $(seq 100); do
+	[ "$(ip netns exec srv ss -Hltn | grep -cE ':700[01] ')" = 4 ] && break
+	sleep 0.2
+done
 
 probe() { run_in cli "$1" /kmtls/tests/tcpprobe "$2" "$3" 3000; }
 passive_opens() { ip netns exec srv awk '/^Tcp: [0-9]/ { print $7 }' /proc/net/snmp; }
@@ -72,8 +76,14 @@ kmtls identity add cgroup "$CG/server" spiffe://test.example/server
 kmtls dest add 10.21.0.2:7000
 kmtls dest add '[fd21::2]:7000'
 
+rm -f $PCAP
 ip netns exec srv tcpdump -Z root --immediate-mode -U -n -i veth-s -w $PCAP 2>/dev/null &
-sleep 1
+# tcpdump writes the file header once it captures.
+for i in $(seq 100); do
+	[ "$(stat -c %s $PCAP 2>/dev/null || echo 0)" -ge 24 ] && break
+	sleep 0.2
+done
+sleep 0.5
 
 for a in 10.21.0.2 fd21::2; do
 	out=$(probe client $a 7000)
