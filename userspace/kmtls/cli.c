@@ -75,6 +75,19 @@ void nl_warning(struct kmtls_ctx *ctx, const struct kmtls_nl_err *err)
 		fprintf(ctx->err, "Warning: %s\n", err->msg);
 }
 
+int nl_change(struct kmtls_ctx *ctx, struct kmtls_nl *nl, struct nlmsghdr *nlh)
+{
+	struct kmtls_nl_err err;
+	int ret;
+
+	ret = kmtls_nl_request(nl, nlh, NULL, &err);
+	kmtls_nl_close(nl);
+	if (ret)
+		return nl_error(ctx, &err);
+	nl_warning(ctx, &err);
+	return EXIT_OK;
+}
+
 int nl_open(struct kmtls_ctx *ctx, struct kmtls_nl **nlp)
 {
 	struct kmtls_nl_err err;

@@ -68,7 +68,6 @@ static int config_set(struct kmtls_ctx *ctx, int argc, char **argv)
 	uint32_t val[ARRAY_SIZE(settings)];
 	bool given[ARRAY_SIZE(settings)] = { false };
 	const struct setting *s;
-	struct kmtls_nl_err err;
 	struct kmtls_nl *nl;
 	struct nlmsghdr *nlh;
 	size_t i;
@@ -118,12 +117,7 @@ static int config_set(struct kmtls_ctx *ctx, int argc, char **argv)
 		if (given[i])
 			mnl_attr_put_u32_check(nlh, KMTLS_NL_TX_SIZE,
 					       settings[i].attr, val[i]);
-	ret = kmtls_nl_request(nl, nlh, NULL, &err);
-	kmtls_nl_close(nl);
-	if (ret)
-		return nl_error(ctx, &err);
-	nl_warning(ctx, &err);
-	return EXIT_OK;
+	return nl_change(ctx, nl, nlh);
 }
 
 static int config_help(struct kmtls_ctx *ctx, int argc, char **argv)

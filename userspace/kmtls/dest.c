@@ -390,7 +390,6 @@ static int dest_change(struct kmtls_ctx *ctx, int argc, char **argv,
 		       uint8_t cmd)
 {
 	struct kmtls_dest d;
-	struct kmtls_nl_err err;
 	struct kmtls_nl *nl;
 	struct nlmsghdr *nlh;
 	char why[256];
@@ -419,12 +418,7 @@ static int dest_change(struct kmtls_ctx *ctx, int argc, char **argv,
 		fputs("Error: request too large\n", ctx->err);
 		return EXIT_FAIL;
 	}
-	ret = kmtls_nl_request(nl, nlh, NULL, &err);
-	kmtls_nl_close(nl);
-	if (ret)
-		return nl_error(ctx, &err);
-	nl_warning(ctx, &err);
-	return EXIT_OK;
+	return nl_change(ctx, nl, nlh);
 }
 
 static int dest_add(struct kmtls_ctx *ctx, int argc, char **argv)

@@ -285,7 +285,6 @@ static int identity_change(struct kmtls_ctx *ctx, int argc, char **argv,
 	char path[KMTLS_CGROUP_PATH_MAX_LEN + 1];
 	const char *spiffe_id = NULL, *why;
 	int nargs = cmd == KMTLS_CMD_IDENTITY_ADD ? 3 : 2;
-	struct kmtls_nl_err err;
 	struct kmtls_nl *nl;
 	struct nlmsghdr *nlh;
 	int ret;
@@ -322,12 +321,7 @@ static int identity_change(struct kmtls_ctx *ctx, int argc, char **argv,
 		      ctx->err);
 		return EXIT_FAIL;
 	}
-	ret = kmtls_nl_request(nl, nlh, NULL, &err);
-	kmtls_nl_close(nl);
-	if (ret)
-		return nl_error(ctx, &err);
-	nl_warning(ctx, &err);
-	return EXIT_OK;
+	return nl_change(ctx, nl, nlh);
 }
 
 static int identity_add(struct kmtls_ctx *ctx, int argc, char **argv)

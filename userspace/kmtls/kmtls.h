@@ -56,6 +56,11 @@ int nl_error(struct kmtls_ctx *ctx, const struct kmtls_nl_err *err);
 /* Print "Warning: <message>" if the kernel sent one with its ACK. */
 void nl_warning(struct kmtls_ctx *ctx, const struct kmtls_nl_err *err);
 
+/* Send a request that changes state (no reply expected), close @nl and
+ * report the outcome: EXIT_OK, or EXIT_FAIL after "Error: ...".
+ */
+int nl_change(struct kmtls_ctx *ctx, struct kmtls_nl *nl, struct nlmsghdr *nlh);
+
 /* Open the netlink handle, reporting failure; EXIT_OK or EXIT_FAIL. */
 int nl_open(struct kmtls_ctx *ctx, struct kmtls_nl **nlp);
 
