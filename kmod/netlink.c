@@ -66,6 +66,9 @@ static int kmtls_status_fill(struct sk_buff *skb)
 			      KMTLS_A_STATUS_PAD) ||
 	    nla_put_u64_64bit(skb, KMTLS_A_STATUS_CONFIG_CHANGES,
 			      atomic64_read(&kmtls_stats.config_changes),
+			      KMTLS_A_STATUS_PAD) ||
+	    nla_put_u64_64bit(skb, KMTLS_A_STATUS_REFUSED_NO_DAEMON,
+			      atomic64_read(&kmtls_stats.refused_no_daemon),
 			      KMTLS_A_STATUS_PAD))
 		return -EMSGSIZE;
 	return 0;

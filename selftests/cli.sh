@@ -21,7 +21,8 @@ check "status: JSON output with every field" bash -c '
 		.version == env.KMTLS_VERSION and .\"daemon-attached\" == false and
 		.\"handshake-timeout-ms\" == 10000 and (.flows | type) == \"number\" and
 		(.handshakes | type) == \"number\" and (.\"handshakes-failed\" | type) == \"number\" and
-		(.\"config-changes\" | type) == \"number\" and length == 7"'
+		(.\"config-changes\" | type) == \"number\" and
+		(.\"refused-no-daemon\" | type) == \"number\" and length == 8"'
 
 check "status: -p is the same JSON, indented" bash -c '
 	[ "$(kmtls -p status | jq -c .)" = "$(kmtls -j status | jq -c .)" ] &&

@@ -648,6 +648,7 @@ static const char *const status_attr_name[KMTLS_A_STATUS_MAX + 1] = {
 	[KMTLS_A_STATUS_HANDSHAKES_FAILED]	= "handshakes-failed",
 	[KMTLS_A_STATUS_CONFIG_CHANGES]		= "config-changes",
 	[KMTLS_A_STATUS_PAD]			= "pad",
+	[KMTLS_A_STATUS_REFUSED_NO_DAEMON]	= "refused-no-daemon",
 };
 
 /* Expected payload length of each reply attribute; -1: any (pad). */
@@ -662,6 +663,7 @@ static int status_attr_len(__u16 type)
 	case KMTLS_A_STATUS_HANDSHAKES:
 	case KMTLS_A_STATUS_HANDSHAKES_FAILED:
 	case KMTLS_A_STATUS_CONFIG_CHANGES:
+	case KMTLS_A_STATUS_REFUSED_NO_DAEMON:
 		return 8;
 	default:
 		return -1;
@@ -731,7 +733,7 @@ int kmtls_get_status(struct nl_sock *s, __u16 family, struct kmtls_status *st,
 				 type);
 			goto out;
 		}
-		if (seen[type]) {
+		if (seen[type] && type != KMTLS_A_STATUS_PAD) {
 			snprintf(why, whylen, "attribute %s twice in reply",
 				 status_attr_name[type]);
 			goto out;
@@ -773,6 +775,9 @@ int kmtls_get_status(struct nl_sock *s, __u16 family, struct kmtls_status *st,
 		case KMTLS_A_STATUS_CONFIG_CHANGES:
 			st->config_changes = nla_get_u64_(a);
 			break;
+		case KMTLS_A_STATUS_REFUSED_NO_DAEMON:
+			st->refused_no_daemon = nla_get_u64_(a);
+			break;
 		default:	/* pad */
 			break;
 		}
@@ -782,7 +787,9 @@ int kmtls_get_status(struct nl_sock *s, __u16 family, struct kmtls_status *st,
 			 rem);
 		goto out;
 	}
-	for (t = KMTLS_A_STATUS_VERSION; t <= KMTLS_A_STATUS_CONFIG_CHANGES; t++) {
+	for (t = KMTLS_A_STATUS_VERSION; t <= KMTLS_A_STATUS_MAX; t++) {
+		if (t == KMTLS_A_STATUS_PAD)
+			continue;
 		if (!seen[t]) {
 			snprintf(why, whylen, "attribute %s missing from reply",
 				 status_attr_name[t]);

@@ -231,6 +231,7 @@ struct kmtls_status {
 	__u64 handshakes;
 	__u64 handshakes_failed;
 	__u64 config_changes;
+	__u64 refused_no_daemon;
 };
 
 /*

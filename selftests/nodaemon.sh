@@ -65,7 +65,7 @@ done
 probe() { run_in cli "$1" /kmtls/tests/tcpprobe "$2" "$3" 3000; }
 passive_opens() { ip netns exec srv awk '/^Tcp: [0-9]/ { print $7 }' /proc/net/snmp; }
 
-plan 15
+plan 16
 
 # Before anything is declared, everything works.
 check "undeclared: a client with no identity reaches :7000" probe plain 10.21.0.2 7000
@@ -77,6 +77,8 @@ kmtls dest add 10.21.0.2:7000
 kmtls dest add '[fd21::2]:7000'
 
 rm -f $PCAP
+refused() { kmtls -j status | jq '."refused-no-daemon"'; }
+refused0=$(refused)
 ip netns exec srv tcpdump -Z root --immediate-mode -U -n -i veth-s -w $PCAP 2>/dev/null &
 # tcpdump writes the file header once it captures.
 for i in $(seq 100); do
@@ -131,6 +133,13 @@ if [ "$n" = 3 ]; then
 else
 	fail "on the wire: expected the plaintext clients' 3 SYNs only, saw $n"
 	tcpdump -Z root -r $PCAP -n 2>/dev/null | sed 's/^/#   /'
+fi
+
+refused1=$(refused)
+if [ $((refused1 - refused0)) = 5 ]; then
+	ok "kmtls status counted the 5 refusals ($refused0 -> $refused1)"
+else
+	fail "kmtls status counted the 5 refusals ($refused0 -> $refused1)"
 fi
 
 check "meshed client to an undeclared port (7001) is left alone" probe client 10.21.0.2 7001

@@ -76,6 +76,7 @@ struct kmtls_status {
 	uint64_t handshakes;
 	uint64_t handshakes_failed;
 	uint64_t config_changes;
+	uint64_t refused_no_daemon;
 	bool received;		/* a reply was decoded into this */
 };
 

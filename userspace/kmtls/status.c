@@ -21,6 +21,7 @@ static const struct kmtls_nl_policy status_policy[KMTLS_A_STATUS_MAX + 1] = {
 	[KMTLS_A_STATUS_HANDSHAKES_FAILED] = { KMTLS_NL_U64, true, "handshakes-failed" },
 	[KMTLS_A_STATUS_CONFIG_CHANGES] = { KMTLS_NL_U64, true, "config-changes" },
 	[KMTLS_A_STATUS_PAD] = { KMTLS_NL_PAD, false, "pad" },
+	[KMTLS_A_STATUS_REFUSED_NO_DAEMON] = { KMTLS_NL_U64, true, "refused-no-daemon" },
 };
 
 static int status_cb(const struct nlmsghdr *nlh, const struct nlattr *const *tb,
@@ -41,6 +42,8 @@ static int status_cb(const struct nlmsghdr *nlh, const struct nlattr *const *tb,
 		mnl_attr_get_u64(tb[KMTLS_A_STATUS_HANDSHAKES_FAILED]);
 	st->config_changes =
 		mnl_attr_get_u64(tb[KMTLS_A_STATUS_CONFIG_CHANGES]);
+	st->refused_no_daemon =
+		mnl_attr_get_u64(tb[KMTLS_A_STATUS_REFUSED_NO_DAEMON]);
 	st->received = true;
 	return 0;
 }
@@ -97,6 +100,8 @@ int status_print(FILE *f, const struct kmtls_opts *opts,
 		st->handshakes_failed, NULL);
 	out_u64(&o, "config-changes", "config changes", st->config_changes,
 		NULL);
+	out_u64(&o, "refused-no-daemon", "refused, no daemon",
+		st->refused_no_daemon, NULL);
 	return out_end(&o);
 }
 

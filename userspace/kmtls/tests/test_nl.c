@@ -105,6 +105,8 @@ static struct nlmsghdr *put_status(struct msgbuf *m, uint16_t skip, bool pad)
 	if (skip != KMTLS_A_STATUS_CONFIG_CHANGES)
 		mnl_attr_put_u64(nlh, KMTLS_A_STATUS_CONFIG_CHANGES,
 				 UINT64_MAX);
+	if (skip != KMTLS_A_STATUS_REFUSED_NO_DAEMON)
+		mnl_attr_put_u64(nlh, KMTLS_A_STATUS_REFUSED_NO_DAEMON, 7);
 	msg_end(m, nlh);
 	return nlh;
 }
@@ -203,7 +205,8 @@ static void test_good(void)
 	ok(st.daemon_attached && st.handshake_timeout_ms == 10000 &&
 	   st.flows == 3, "reply: u8 and u32 attributes");
 	ok(st.handshakes == (1ULL << 40) + 5 && st.handshakes_failed == 2 &&
-	   st.config_changes == UINT64_MAX, "reply: u64 attributes");
+	   st.config_changes == UINT64_MAX && st.refused_no_daemon == 7,
+	   "reply: u64 attributes");
 	is_int(err.err, 0, "reply + ACK: no error");
 
 	memset(&m, 0, sizeof(m));
@@ -238,7 +241,7 @@ static void test_malformed_attrs(void)
 		KMTLS_A_STATUS_VERSION, KMTLS_A_STATUS_DAEMON_ATTACHED,
 		KMTLS_A_STATUS_HANDSHAKE_TIMEOUT_MS, KMTLS_A_STATUS_FLOWS,
 		KMTLS_A_STATUS_HANDSHAKES, KMTLS_A_STATUS_HANDSHAKES_FAILED,
-		KMTLS_A_STATUS_CONFIG_CHANGES,
+		KMTLS_A_STATUS_CONFIG_CHANGES, KMTLS_A_STATUS_REFUSED_NO_DAEMON,
 	};
 	struct kmtls_status st;
 	struct kmtls_nl_err err;

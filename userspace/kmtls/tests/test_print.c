@@ -14,6 +14,7 @@ static const struct kmtls_status st = {
 	.handshakes = 1099511627781ULL,
 	.handshakes_failed = 2,
 	.config_changes = 18446744073709551615ULL,
+	.refused_no_daemon = 4,
 };
 
 static void check(int (*print)(FILE *, const struct kmtls_opts *,
@@ -44,13 +45,15 @@ int main(void)
 	      "flows: 3\n"
 	      "handshakes: 1099511627781\n"
 	      "failed handshakes: 2\n"
-	      "config changes: 18446744073709551615\n",
+	      "config changes: 18446744073709551615\n"
+	      "refused, no daemon: 4\n",
 	      "status as text");
 	check(status_print, json,
 	      "{\"version\":\"0.1.0 \\\"dev\\\"\",\"daemon-attached\":true,"
 	      "\"handshake-timeout-ms\":10000,\"flows\":3,"
 	      "\"handshakes\":1099511627781,\"handshakes-failed\":2,"
-	      "\"config-changes\":18446744073709551615}\n",
+	      "\"config-changes\":18446744073709551615,"
+	      "\"refused-no-daemon\":4}\n",
 	      "status as JSON");
 	check(status_print, pretty,
 	      "{\n"
@@ -60,7 +63,8 @@ int main(void)
 	      "  \"flows\": 3,\n"
 	      "  \"handshakes\": 1099511627781,\n"
 	      "  \"handshakes-failed\": 2,\n"
-	      "  \"config-changes\": 18446744073709551615\n"
+	      "  \"config-changes\": 18446744073709551615,\n"
+	      "  \"refused-no-daemon\": 4\n"
 	      "}\n",
 	      "status as pretty JSON (-p alone)");
 	check(status_print, both,
@@ -71,7 +75,8 @@ int main(void)
 	      "  \"flows\": 3,\n"
 	      "  \"handshakes\": 1099511627781,\n"
 	      "  \"handshakes-failed\": 2,\n"
-	      "  \"config-changes\": 18446744073709551615\n"
+	      "  \"config-changes\": 18446744073709551615,\n"
+	      "  \"refused-no-daemon\": 4\n"
 	      "}\n",
 	      "status as pretty JSON (-j -p)");
 
@@ -95,7 +100,8 @@ int main(void)
 		       "flows: 3\n"
 		       "handshakes: 1099511627781\n"
 		       "failed handshakes: 2\n"
-		       "config changes: 18446744073709551615\n",
+		       "config changes: 18446744073709551615\n"
+	      "refused, no daemon: 4\n",
 		       "text: control characters in a value escaped as \\ooo");
 		capture_free(&c);
 		status_print(capture_start(&c), &json, &evil);
