@@ -44,23 +44,7 @@ int config_print(FILE *f, const struct kmtls_opts *opts,
 
 static int config_show(struct kmtls_ctx *ctx, int argc, char **argv)
 {
-	struct kmtls_status st;
-	struct kmtls_nl_err err;
-	struct kmtls_nl *nl;
-	int ret;
-
-	if (argc > 0)
-		return usage_error(ctx, CONFIG_HINT,
-				   "unexpected argument \"%s\"", argv[0]);
-	ret = nl_open(ctx, &nl);
-	if (ret)
-		return ret;
-	ret = status_fetch(nl, &st, &err);
-	kmtls_nl_close(nl);
-	if (ret)
-		return nl_error(ctx, &err);
-	nl_warning(ctx, &err);
-	return print_result(ctx, config_print(ctx->out, &ctx->opts, &st));
+	return status_show_with(ctx, argc, argv, CONFIG_HINT, config_print);
 }
 
 static int config_set(struct kmtls_ctx *ctx, int argc, char **argv)

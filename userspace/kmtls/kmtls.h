@@ -92,6 +92,14 @@ int cmd_status(struct kmtls_ctx *ctx, int argc, char **argv);
 /* config.c */
 int config_print(FILE *f, const struct kmtls_opts *opts,
 		 const struct kmtls_status *st);
+
+/* Fetch the status and print it with @print ("status show", "config
+ * show"); any argument is a usage error with @hint.
+ */
+typedef int (*status_printer)(FILE *f, const struct kmtls_opts *opts,
+			      const struct kmtls_status *st);
+int status_show_with(struct kmtls_ctx *ctx, int argc, char **argv,
+		     const char *hint, status_printer print);
 int cmd_config(struct kmtls_ctx *ctx, int argc, char **argv);
 
 /* One identity: a cgroup mapped to a SPIFFE ID (KMTLS_CMD_IDENTITY_GET). */

@@ -105,7 +105,8 @@ int status_print(FILE *f, const struct kmtls_opts *opts,
 	return out_end(&o);
 }
 
-static int status_show(struct kmtls_ctx *ctx, int argc, char **argv)
+int status_show_with(struct kmtls_ctx *ctx, int argc, char **argv,
+		     const char *hint, status_printer print)
 {
 	struct kmtls_status st;
 	struct kmtls_nl_err err;
@@ -113,8 +114,8 @@ static int status_show(struct kmtls_ctx *ctx, int argc, char **argv)
 	int ret;
 
 	if (argc > 0)
-		return usage_error(ctx, "kmtls status help",
-				   "unexpected argument \"%s\"", argv[0]);
+		return usage_error(ctx, hint, "unexpected argument \"%s\"",
+				   argv[0]);
 	ret = nl_open(ctx, &nl);
 	if (ret)
 		return ret;
@@ -123,8 +124,13 @@ static int status_show(struct kmtls_ctx *ctx, int argc, char **argv)
 	if (ret)
 		return nl_error(ctx, &err);
 	nl_warning(ctx, &err);
+	return print_result(ctx, print(ctx->out, &ctx->opts, &st));
+}
 
-	return print_result(ctx, status_print(ctx->out, &ctx->opts, &st));
+static int status_show(struct kmtls_ctx *ctx, int argc, char **argv)
+{
+	return status_show_with(ctx, argc, argv, "kmtls status help",
+				status_print);
 }
 
 static int status_help(struct kmtls_ctx *ctx, int argc, char **argv)
