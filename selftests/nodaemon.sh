@@ -65,7 +65,7 @@ done
 probe() { run_in cli "$1" /kmtls/tests/tcpprobe "$2" "$3" 3000; }
 passive_opens() { ip netns exec srv awk '/^Tcp: [0-9]/ { print $7 }' /proc/net/snmp; }
 
-plan 16
+plan 18
 
 # Before anything is declared, everything works.
 check "undeclared: a client with no identity reaches :7000" probe plain 10.21.0.2 7000
@@ -75,6 +75,17 @@ kmtls identity add cgroup "$CG/client" spiffe://test.example/client
 kmtls identity add cgroup "$CG/server" spiffe://test.example/server
 kmtls dest add 10.21.0.2:7000
 kmtls dest add '[fd21::2]:7000'
+
+check "identity show lists both identities, in the form add takes" bash -c '
+	out=$(kmtls identity show) &&
+	grep -qx "cgroup /kmtls-nodaemon/client spiffe://test.example/client" <<<"$out" &&
+	grep -qx "cgroup /kmtls-nodaemon/server spiffe://test.example/server" <<<"$out" &&
+	[ "$(kmtls -j identity show | jq "[.[] | select(.cgroup | startswith(\"/kmtls-nodaemon/\"))] | length")" = 2 ] &&
+	[ "$(kmtls -j identity show | jq ".[] | select(.cgroup == \"/kmtls-nodaemon/client\") | .\"cgroup-id\"")" = \
+	  "$(stat -c %i /sys/fs/cgroup/kmtls-nodaemon/client)" ]'
+check "dest show lists both destinations, in the form add takes" bash -c '
+	out=$(kmtls dest show) && grep -qx "10.21.0.2:7000" <<<"$out" &&
+	grep -qx "\[fd21::2\]:7000" <<<"$out"'
 
 rm -f $PCAP
 refused() { kmtls -j status | jq '."refused-no-daemon"'; }

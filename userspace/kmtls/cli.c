@@ -88,6 +88,26 @@ int nl_change(struct kmtls_ctx *ctx, struct kmtls_nl *nl, struct nlmsghdr *nlh)
 	return EXIT_OK;
 }
 
+int nl_dump(struct kmtls_ctx *ctx, uint8_t cmd,
+	    const struct kmtls_nl_reply *reply)
+{
+	struct kmtls_nl_err err;
+	struct kmtls_nl *nl;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	ret = nl_open(ctx, &nl);
+	if (ret)
+		return ret;
+	nlh = kmtls_nl_msg_start(nl, cmd, NLM_F_DUMP);
+	ret = kmtls_nl_request(nl, nlh, reply, &err);
+	kmtls_nl_close(nl);
+	if (ret)
+		return nl_error(ctx, &err);
+	nl_warning(ctx, &err);
+	return EXIT_OK;
+}
+
 int nl_open(struct kmtls_ctx *ctx, struct kmtls_nl **nlp)
 {
 	struct kmtls_nl_err err;

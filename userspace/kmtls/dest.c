@@ -361,27 +361,15 @@ static int dest_show(struct kmtls_ctx *ctx, int argc, char **argv)
 	const struct nlattr *tb[KMTLS_A_DEST_MAX + 1];
 	struct kmtls_dest_list l = { 0 };
 	struct kmtls_nl_reply reply;
-	struct kmtls_nl_err err;
-	struct kmtls_nl *nl;
-	struct nlmsghdr *nlh;
 	int ret;
 
 	if (argc > 0)
 		return usage_error(ctx, DEST_HINT,
 				   "unexpected argument \"%s\"", argv[0]);
-	ret = nl_open(ctx, &nl);
-	if (ret)
-		return ret;
 	dest_reply_init(&reply, tb, &l);
-	nlh = kmtls_nl_msg_start(nl, KMTLS_CMD_DEST_GET, NLM_F_DUMP);
-	ret = kmtls_nl_request(nl, nlh, &reply, &err);
-	kmtls_nl_close(nl);
-	if (ret) {
-		dest_list_free(&l);
-		return nl_error(ctx, &err);
-	}
-	nl_warning(ctx, &err);
-	ret = print_result(ctx, dest_print(ctx->out, &ctx->opts, &l));
+	ret = nl_dump(ctx, KMTLS_CMD_DEST_GET, &reply);
+	if (ret == EXIT_OK)
+		ret = print_result(ctx, dest_print(ctx->out, &ctx->opts, &l));
 	dest_list_free(&l);
 	return ret;
 }

@@ -61,6 +61,12 @@ void nl_warning(struct kmtls_ctx *ctx, const struct kmtls_nl_err *err);
  */
 int nl_change(struct kmtls_ctx *ctx, struct kmtls_nl *nl, struct nlmsghdr *nlh);
 
+/* Run a dump of @cmd, its messages decoded by @reply into the caller's
+ * list: EXIT_OK, or EXIT_FAIL after "Error: ...".
+ */
+int nl_dump(struct kmtls_ctx *ctx, uint8_t cmd,
+	    const struct kmtls_nl_reply *reply);
+
 /* Open the netlink handle, reporting failure; EXIT_OK or EXIT_FAIL. */
 int nl_open(struct kmtls_ctx *ctx, struct kmtls_nl **nlp);
 
