@@ -49,11 +49,6 @@ static const struct tcphdr *kmtls_syn(const struct sk_buff *skb, int off,
 	return th;
 }
 
-static bool kmtls_sock_has_identity(const struct sock *sk)
-{
-	return kmtls_identity_of_sock(sk, NULL, 0);
-}
-
 static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
@@ -61,6 +56,7 @@ static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 	const struct tcphdr *th;
 	struct tcphdr buf;
 	const void *daddr;
+	int family;
 
 	if (!sk || !sk_fullsock(sk) || sk->sk_protocol != IPPROTO_TCP ||
 	    sk->sk_state != TCP_SYN_SENT)
@@ -69,14 +65,15 @@ static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 	if (!th)
 		return NF_ACCEPT;
 
-	if (state->pf == NFPROTO_IPV4)
+	if (state->pf == NFPROTO_IPV4) {
 		daddr = &ip_hdr(skb)->daddr;
-	else
+		family = AF_INET;
+	} else {
 		daddr = &ipv6_hdr(skb)->daddr;
-	if (!kmtls_dest_match(state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6,
-			      daddr, ntohs(th->dest)))
-		return NF_ACCEPT;
-	if (!kmtls_sock_has_identity(sk))
+		family = AF_INET6;
+	}
+	if (!kmtls_dest_match(family, daddr, ntohs(th->dest)) ||
+	    !kmtls_identity_has(sk))
 		return NF_ACCEPT;
 
 	if (!kmtls_daemon_attached()) {
@@ -124,25 +121,28 @@ static unsigned int kmtls_local_in(void *priv, struct sk_buff *skb,
 		daddr = &ip_hdr(skb)->daddr;
 		family = AF_INET;
 	} else {
-		unsigned int toff = 0, foff = 0;
-		unsigned short fragoff = 0;
-		int flags = 0, proto;
-
-		/* IPv6 reaches LOCAL_IN before reassembly and may carry
-		 * extension headers: walk them, so that neither can carry a
-		 * SYN past us.  A later fragment cannot be delivered without
-		 * its first; a first fragment without the TCP header (RFC 7112
-		 * forbids it) is dropped.
-		 */
-		proto = ipv6_find_hdr(skb, &toff, -1, &fragoff, &flags);
-		if (proto < 0)
-			return ipv6_find_hdr(skb, &foff, NEXTHDR_FRAGMENT, NULL,
-					     NULL) >= 0 ? NF_DROP : NF_ACCEPT;
-		if (proto != IPPROTO_TCP || fragoff)
-			return NF_ACCEPT;
-		off = toff;
 		daddr = &ipv6_hdr(skb)->daddr;
 		family = AF_INET6;
+		off = sizeof(struct ipv6hdr);
+		if (ipv6_hdr(skb)->nexthdr != IPPROTO_TCP) {
+			unsigned int toff = 0;
+			unsigned short fragoff = 0;
+			int flags = 0, proto;
+
+			/* IPv6 reaches LOCAL_IN before reassembly and may
+			 * carry extension headers: walk them, so that neither
+			 * can carry a SYN past us.  A later fragment cannot be
+			 * delivered without its first; a first fragment
+			 * without the TCP header (RFC 7112 forbids it) is
+			 * dropped.
+			 */
+			proto = ipv6_find_hdr(skb, &toff, -1, &fragoff, &flags);
+			if (proto < 0)
+				return flags & IP6_FH_F_FRAG ? NF_DROP : NF_ACCEPT;
+			if (proto != IPPROTO_TCP || fragoff)
+				return NF_ACCEPT;
+			off = toff;
+		}
 	}
 	th = kmtls_syn(skb, off, &buf);
 	if (!th || !kmtls_dest_match(family, daddr, ntohs(th->dest)))
@@ -152,7 +152,7 @@ static unsigned int kmtls_local_in(void *priv, struct sk_buff *skb,
 	lsk = family == AF_INET ?
 	      kmtls_listener4(state->net, skb, th, off + __tcp_hdrlen(th)) :
 	      kmtls_listener6(state->net, skb, th, off + __tcp_hdrlen(th));
-	if (!lsk || !kmtls_sock_has_identity(lsk))
+	if (!lsk || !kmtls_identity_has(lsk))
 		return NF_ACCEPT;
 
 	if (!kmtls_daemon_attached()) {

@@ -87,7 +87,14 @@ static struct kmtls_identity *kmtls_identity_find(u64 cgid)
  * segments ([A-Za-z0-9._-]+, not "." or ".."); no port, user info, query
  * or fragment, no trailing slash.
  */
-bool kmtls_spiffe_id_valid(const char *s, const char **why)
+static bool kmtls_spiffe_char(char c, bool upper)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       (upper && c >= 'A' && c <= 'Z') || c == '.' || c == '-' ||
+	       c == '_';
+}
+
+static bool kmtls_spiffe_id_valid(const char *s, const char **why)
 {
 	const char *p, *seg;
 	size_t tdlen;
@@ -98,10 +105,7 @@ bool kmtls_spiffe_id_valid(const char *s, const char **why)
 	}
 	p = s + 9;
 	for (tdlen = 0; p[tdlen] && p[tdlen] != '/'; tdlen++) {
-		char c = p[tdlen];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '-' || c == '_')) {
+		if (!kmtls_spiffe_char(p[tdlen], false)) {
 			*why = "SPIFFE ID trust domain may hold only a-z 0-9 . - _";
 			return false;
 		}
@@ -119,11 +123,7 @@ bool kmtls_spiffe_id_valid(const char *s, const char **why)
 		p++;			/* the '/' */
 		seg = p;
 		while (*p && *p != '/') {
-			char c = *p;
-
-			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			      (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-			      c == '_')) {
+			if (!kmtls_spiffe_char(*p, true)) {
 				*why = "SPIFFE ID path may hold only A-Z a-z 0-9 . - _ and /";
 				return false;
 			}
@@ -227,11 +227,10 @@ int kmtls_identity_del(const char *path, struct netlink_ext_ack *extack)
 }
 
 /*
- * Copy the SPIFFE ID of the socket's cgroup, or of its nearest ancestor
- * that has one, into @buf (unless @buf is NULL).  Returns false when none
- * has.  Any context; takes no lock but RCU.
+ * Whether the socket's cgroup, or its nearest ancestor with an entry, has
+ * an identity.  Any context; takes no lock but RCU.
  */
-bool kmtls_identity_of_sock(const struct sock *sk, char *buf, size_t len)
+bool kmtls_identity_has(const struct sock *sk)
 {
 	struct cgroup *cgrp;
 	bool found = false;
@@ -242,8 +241,6 @@ bool kmtls_identity_of_sock(const struct sock *sk, char *buf, size_t len)
 		struct kmtls_identity *id = kmtls_identity_find(cgroup_id(cgrp));
 
 		if (id && !kmtls_cgroup_removed(id->cgrp)) {
-			if (buf)
-				strscpy(buf, id->spiffe_id, len);
 			found = true;
 			break;
 		}
@@ -275,27 +272,17 @@ int kmtls_identity_walk(unsigned long *pos,
 	return ret;
 }
 
-unsigned int kmtls_identity_gc(void)
+static void kmtls_identity_gc_fn(struct work_struct *work)
 {
 	struct kmtls_identity *id;
 	struct hlist_node *tmp;
-	unsigned int n = 0;
 	int bkt;
 
 	mutex_lock(&kmtls_identity_lock);
-	hash_for_each_safe(kmtls_identities, bkt, tmp, id, node) {
-		if (kmtls_cgroup_removed(id->cgrp)) {
+	hash_for_each_safe(kmtls_identities, bkt, tmp, id, node)
+		if (kmtls_cgroup_removed(id->cgrp))
 			kmtls_identity_unhash(id);
-			n++;
-		}
-	}
 	mutex_unlock(&kmtls_identity_lock);
-	return n;
-}
-
-static void kmtls_identity_gc_fn(struct work_struct *work)
-{
-	kmtls_identity_gc();
 	schedule_delayed_work(&kmtls_identity_gc_work,
 			      msecs_to_jiffies(KMTLS_IDENTITY_GC_MS));
 }

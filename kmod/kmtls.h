@@ -38,16 +38,14 @@ bool kmtls_daemon_attached(void);
 /* identity.c: cgroup -> SPIFFE ID */
 struct netlink_ext_ack;
 struct sock;
-bool kmtls_spiffe_id_valid(const char *s, const char **why);
 int kmtls_identity_add(const char *path, const char *spiffe_id,
 		       struct netlink_ext_ack *extack);
 int kmtls_identity_del(const char *path, struct netlink_ext_ack *extack);
-bool kmtls_identity_of_sock(const struct sock *sk, char *buf, size_t len);
+bool kmtls_identity_has(const struct sock *sk);
 int kmtls_identity_walk(unsigned long *pos,
 			int (*fill)(void *arg, const char *path,
 				    const char *spiffe_id, u64 cgid),
 			void *arg);
-unsigned int kmtls_identity_gc(void);
 void kmtls_identity_init(void);
 void kmtls_identity_exit(void);
 

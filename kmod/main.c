@@ -35,7 +35,6 @@ err_hooks:
 	kmtls_hooks_exit();
 err_identity:
 	kmtls_identity_exit();
-	kmtls_dest_exit();
 	return ret;
 }
 
