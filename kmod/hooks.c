@@ -8,12 +8,16 @@
  * - LOCAL_IN, a SYN to a declared local destination: the listener it will
  *   reach is meshed when it has an identity.
  *
- * Meshed connections need the handshake daemon.  Until it is attached they
- * fail closed, at once and without a byte on the wire: the client's
- * connect() fails with ECONNREFUSED (its SYN never leaves: TCP passes only
- * that error back from the first transmit), and a SYN to a meshed listener
- * is answered with a reset, so the remote client's connect() fails with
- * ECONNREFUSED too.  Everything else passes untouched.
+ * A meshed client socket is held (flow.c, gate.c) before its SYN leaves;
+ * a meshed listener gets the wrapper proto, so the children accept()
+ * returns are held.  Meshed connections need the handshake daemon.  Until
+ * it is attached they fail closed, at once and without a byte on the wire:
+ * the client's connect() fails with ECONNREFUSED (its SYN never leaves:
+ * TCP passes only that error back from the first transmit), and a SYN to a
+ * meshed listener is answered with a reset, so the remote client's
+ * connect() fails with ECONNREFUSED too.  A SYN that carries data (TCP
+ * Fast Open) would put plaintext on the wire: it is refused the same way.
+ * Everything else passes untouched.
  *
  * Hooks are registered in every network namespace (pods live in their
  * own); the configuration they consult is node-wide.
@@ -80,6 +84,10 @@ static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 		atomic64_inc(&kmtls_stats.refused_no_daemon);
 		return NF_DROP_ERR(-ECONNREFUSED);
 	}
+	/* Payload in the SYN: Fast Open data, in clear. */
+	if (skb->len > skb_transport_offset(skb) + __tcp_hdrlen(th) ||
+	    !in_task() || kmtls_flow_client(sk))
+		return NF_DROP_ERR(-ECONNREFUSED);
 	return NF_ACCEPT;
 }
 
@@ -155,8 +163,9 @@ static unsigned int kmtls_local_in(void *priv, struct sk_buff *skb,
 	if (!lsk || !kmtls_identity_has(lsk))
 		return NF_ACCEPT;
 
-	if (!kmtls_daemon_attached()) {
-		atomic64_inc(&kmtls_stats.refused_no_daemon);
+	if (!kmtls_daemon_attached() || !kmtls_gate_wrap_listener(lsk)) {
+		if (!kmtls_daemon_attached())
+			atomic64_inc(&kmtls_stats.refused_no_daemon);
 		if (family == AF_INET)
 			nf_send_reset(state->net, state->sk, skb, state->hook);
 		else

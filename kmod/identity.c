@@ -226,27 +226,48 @@ int kmtls_identity_del(const char *path, struct netlink_ext_ack *extack)
 	return ret;
 }
 
-/*
- * Whether the socket's cgroup, or its nearest ancestor with an entry, has
- * an identity.  Any context; takes no lock but RCU.
+/* The identity of the socket's cgroup or of its nearest ancestor with one.
+ * Caller holds rcu_read_lock().
  */
-bool kmtls_identity_has(const struct sock *sk)
+static const struct kmtls_identity *kmtls_identity_of(const struct sock *sk)
 {
 	struct cgroup *cgrp;
-	bool found = false;
 
-	rcu_read_lock();
 	for (cgrp = sock_cgroup_ptr((struct sock_cgroup_data *)&sk->sk_cgrp_data);
 	     cgrp; cgrp = cgroup_parent(cgrp)) {
 		struct kmtls_identity *id = kmtls_identity_find(cgroup_id(cgrp));
 
-		if (id && !kmtls_cgroup_removed(id->cgrp)) {
-			found = true;
-			break;
-		}
+		if (id && !kmtls_cgroup_removed(id->cgrp))
+			return id;
 	}
+	return NULL;
+}
+
+/* Whether the socket has an identity.  Any context; RCU only. */
+bool kmtls_identity_has(const struct sock *sk)
+{
+	bool found;
+
+	rcu_read_lock();
+	found = kmtls_identity_of(sk) != NULL;
 	rcu_read_unlock();
 	return found;
+}
+
+/* A copy of the socket's SPIFFE ID (the caller kfree()s it), or NULL when
+ * it has none or the allocation failed.  Any context with a fitting @gfp.
+ */
+char *kmtls_identity_dup(const struct sock *sk, gfp_t gfp)
+{
+	const struct kmtls_identity *id;
+	char *copy = NULL;
+
+	rcu_read_lock();
+	id = kmtls_identity_of(sk);
+	if (id)
+		copy = kstrdup(id->spiffe_id, gfp);
+	rcu_read_unlock();
+	return copy;
 }
 
 /* Dump from position *pos; call @fill for each entry until it fails. */

@@ -30,10 +30,6 @@ struct kmtls_stats {
 
 extern struct kmtls_stats kmtls_stats;
 
-/* Whether a handshake daemon is attached (always false until the data
- * path provides the daemon's attach operation).
- */
-bool kmtls_daemon_attached(void);
 
 /* identity.c: cgroup -> SPIFFE ID */
 struct netlink_ext_ack;
@@ -42,6 +38,7 @@ int kmtls_identity_add(const char *path, const char *spiffe_id,
 		       struct netlink_ext_ack *extack);
 int kmtls_identity_del(const char *path, struct netlink_ext_ack *extack);
 bool kmtls_identity_has(const struct sock *sk);
+char *kmtls_identity_dup(const struct sock *sk, gfp_t gfp);
 int kmtls_identity_walk(unsigned long *pos,
 			int (*fill)(void *arg, const char *path,
 				    const char *spiffe_id, u64 cgid),
@@ -71,8 +68,67 @@ void kmtls_dest_exit(void);
 int kmtls_hooks_init(void);
 void kmtls_hooks_exit(void);
 
+/* gate.c: holding an application's I/O while its handshake runs */
+struct socket;
+struct proto_ops;
+int kmtls_gate_init(void);
+void kmtls_gate_exit(void);
+void kmtls_gate_hold(struct socket *sock);
+bool kmtls_gate_is_held(const struct socket *sock);
+const struct proto_ops *kmtls_gate_pristine_ops(const struct sock *sk);
+bool kmtls_gate_wrap_listener(struct sock *lsk);
+void kmtls_gate_gc_listeners(void);
+
+/* ktls.c: installing the keys, shielded from the application */
+struct kmtls_keys {
+	u16 cipher;		/* TLS_CIPHER_* */
+	u8 key_len;
+	u8 tx_key[32], tx_iv[12];
+	u8 rx_key[32], rx_iv[12];
+};
+
+int kmtls_ktls_install(struct sock *sk, struct socket *sock,
+		       const struct kmtls_keys *keys);
+
+/* flow.c: one meshed connection */
+enum kmtls_flow_phase {
+	KMTLS_PHASE_CONNECTING,	/* client: SYN sent, not yet established */
+	KMTLS_PHASE_HANDSHAKE,	/* the daemon runs the handshake */
+	KMTLS_PHASE_ESTABLISHED,	/* kTLS carries it; kmtls is out of the path */
+	KMTLS_PHASE_FAILED,	/* reset; the application's calls fail */
+};
+
+struct kmtls_flow;
+struct sk_buff;
+int kmtls_flow_init(void);
+void kmtls_flow_exit(void);
+int kmtls_flow_client(struct sock *sk);
+void kmtls_flow_server(struct sock *sk);
+int kmtls_flow_gate_state(const struct sock *sk, int *err);
+struct kmtls_flow *kmtls_flow_get_by_id(u64 id);
+void kmtls_flow_put(struct kmtls_flow *f);
+int kmtls_flow_send(struct kmtls_flow *f, const void *data, size_t len);
+int kmtls_flow_recv(struct kmtls_flow *f);
+int kmtls_flow_done(struct kmtls_flow *f, u32 status, const char *peer_id,
+		    const struct kmtls_keys *keys);
+void kmtls_flow_daemon_gone(void);
+int kmtls_flow_walk(unsigned long *pos,
+		    int (*fill)(void *arg, const struct kmtls_flow *f), void *arg);
+int kmtls_flow_fill(struct sk_buff *skb, const struct kmtls_flow *f);
+
+/* handshake.c: the daemon, its attach and the events sent to it */
+int kmtls_handshake_init(void);
+void kmtls_handshake_exit(void);
+bool kmtls_daemon_attached(void);
+u32 kmtls_daemon_gen(void);
+int kmtls_daemon_attach(u32 portid, struct netlink_ext_ack *extack);
+bool kmtls_daemon_is(u32 portid);
+int kmtls_daemon_unicast(struct sk_buff *skb);
+struct sk_buff *kmtls_event_new(size_t payload, u8 cmd, void **hdr);
+
 /* netlink.c */
 int kmtls_netlink_init(void);
 void kmtls_netlink_exit(void);
+extern struct genl_family kmtls_genl_family;
 
 #endif /* _KMTLS_H */

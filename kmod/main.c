@@ -19,9 +19,21 @@ static int __init kmtls_init(void)
 	kmtls_config_init();
 	kmtls_identity_init();
 
-	ret = kmtls_hooks_init();
+	ret = kmtls_gate_init();
 	if (ret)
 		goto err_identity;
+
+	ret = kmtls_flow_init();
+	if (ret)
+		goto err_gate;
+
+	ret = kmtls_handshake_init();
+	if (ret)
+		goto err_flow;
+
+	ret = kmtls_hooks_init();
+	if (ret)
+		goto err_handshake;
 
 	/* Last: once the family is registered, userspace can reach us. */
 	ret = kmtls_netlink_init();
@@ -33,6 +45,12 @@ static int __init kmtls_init(void)
 
 err_hooks:
 	kmtls_hooks_exit();
+err_handshake:
+	kmtls_handshake_exit();
+err_flow:
+	kmtls_flow_exit();
+err_gate:
+	kmtls_gate_exit();
 err_identity:
 	kmtls_identity_exit();
 	return ret;
@@ -42,6 +60,9 @@ static void __exit kmtls_exit(void)
 {
 	kmtls_netlink_exit();
 	kmtls_hooks_exit();
+	kmtls_handshake_exit();
+	kmtls_flow_exit();
+	kmtls_gate_exit();
 	kmtls_dest_exit();
 	kmtls_identity_exit();
 	pr_info("kmtls unloaded\n");
@@ -51,6 +72,7 @@ module_init(kmtls_init);
 module_exit(kmtls_exit);
 
 MODULE_LICENSE("GPL");
+MODULE_SOFTDEP("pre: tls nf_reject_ipv4 nf_reject_ipv6");
 MODULE_VERSION(KMTLS_VERSION);
 MODULE_AUTHOR("The kmtls authors");
 MODULE_DESCRIPTION("Transparent in-kernel mutual TLS for local workloads");

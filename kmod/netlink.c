@@ -14,6 +14,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/tls.h>
 #include <net/genetlink.h>
 #include <linux/kmtls.h>
 
@@ -43,7 +44,28 @@ static const struct nla_policy kmtls_dest_policy[KMTLS_A_DEST_MAX + 1] = {
 	[KMTLS_A_DEST_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
 };
 
-static struct genl_family kmtls_genl_family;
+static struct netlink_range_validation kmtls_data_range = {
+	.min = 1,
+	.max = KMTLS_HANDSHAKE_DATA_MAX_LEN,
+};
+
+static const struct nla_policy kmtls_flow_policy[KMTLS_A_FLOW_MAX + 1] = {
+	[KMTLS_A_FLOW_ID] = { .type = NLA_U64 },
+	[KMTLS_A_FLOW_PEER_ID] = { .type = NLA_NUL_STRING,
+				   .len = KMTLS_SPIFFE_ID_MAX_LEN },
+	[KMTLS_A_FLOW_DATA] = NLA_POLICY_FULL_RANGE(NLA_BINARY,
+						    &kmtls_data_range),
+	[KMTLS_A_FLOW_STATUS] = { .type = NLA_U32 },
+	[KMTLS_A_FLOW_CIPHER] = { .type = NLA_U16 },
+	[KMTLS_A_FLOW_TX_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16,
+						 KMTLS_KEY_MAX_LEN),
+	[KMTLS_A_FLOW_TX_IV] = NLA_POLICY_RANGE(NLA_BINARY, KMTLS_IV_LEN,
+						KMTLS_IV_LEN),
+	[KMTLS_A_FLOW_RX_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16,
+						 KMTLS_KEY_MAX_LEN),
+	[KMTLS_A_FLOW_RX_IV] = NLA_POLICY_RANGE(NLA_BINARY, KMTLS_IV_LEN,
+						KMTLS_IV_LEN),
+};
 
 static int kmtls_status_fill(struct sk_buff *skb)
 {
@@ -238,6 +260,164 @@ static int kmtls_nl_dest_dump(struct sk_buff *skb, struct netlink_callback *cb)
 				 kmtls_dest_fill, &ctx));
 }
 
+static int kmtls_nl_daemon_attach(struct sk_buff *skb, struct genl_info *info)
+{
+	return kmtls_daemon_attach(info->snd_portid, info->extack);
+}
+
+/* The flow a daemon message names; only the attached daemon may ask. */
+static struct kmtls_flow *kmtls_nl_flow(struct genl_info *info)
+{
+	struct kmtls_flow *f;
+
+	if (!kmtls_daemon_is(info->snd_portid)) {
+		GENL_SET_ERR_MSG(info, "not the attached handshake daemon");
+		return ERR_PTR(-EPERM);
+	}
+	if (GENL_REQ_ATTR_CHECK(info, KMTLS_A_FLOW_ID))
+		return ERR_PTR(-EINVAL);
+	f = kmtls_flow_get_by_id(nla_get_u64(info->attrs[KMTLS_A_FLOW_ID]));
+	if (!f) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KMTLS_A_FLOW_ID],
+				    "no such flow");
+		return ERR_PTR(-ENOENT);
+	}
+	return f;
+}
+
+static int kmtls_nl_handshake_send(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kmtls_flow *f;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, KMTLS_A_FLOW_DATA))
+		return -EINVAL;
+	f = kmtls_nl_flow(info);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	ret = kmtls_flow_send(f, nla_data(info->attrs[KMTLS_A_FLOW_DATA]),
+			      nla_len(info->attrs[KMTLS_A_FLOW_DATA]));
+	kmtls_flow_put(f);
+	if (ret)
+		GENL_SET_ERR_MSG(info, "flow is not in its handshake");
+	return ret;
+}
+
+static int kmtls_nl_handshake_recv(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kmtls_flow *f = kmtls_nl_flow(info);
+	int ret;
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	ret = kmtls_flow_recv(f);
+	kmtls_flow_put(f);
+	if (ret)
+		GENL_SET_ERR_MSG(info, "flow is not in its handshake");
+	return ret;
+}
+
+static int kmtls_nl_keys(struct genl_info *info, struct kmtls_keys *k)
+{
+	struct nlattr **a = info->attrs;
+	u32 klen;
+
+	if (GENL_REQ_ATTR_CHECK(info, KMTLS_A_FLOW_PEER_ID) ||
+	    GENL_REQ_ATTR_CHECK(info, KMTLS_A_FLOW_CIPHER) ||
+	    GENL_REQ_ATTR_CHECK(info, KMTLS_A_FLOW_TX_KEY) ||
+	    GENL_REQ_ATTR_CHECK(info, KMTLS_A_FLOW_TX_IV) ||
+	    GENL_REQ_ATTR_CHECK(info, KMTLS_A_FLOW_RX_KEY) ||
+	    GENL_REQ_ATTR_CHECK(info, KMTLS_A_FLOW_RX_IV))
+		return -EINVAL;
+	k->cipher = nla_get_u16(a[KMTLS_A_FLOW_CIPHER]);
+	switch (k->cipher) {
+	case TLS_CIPHER_AES_GCM_128:
+		klen = TLS_CIPHER_AES_GCM_128_KEY_SIZE;
+		break;
+	case TLS_CIPHER_AES_GCM_256:
+		klen = TLS_CIPHER_AES_GCM_256_KEY_SIZE;
+		break;
+	case TLS_CIPHER_CHACHA20_POLY1305:
+		klen = TLS_CIPHER_CHACHA20_POLY1305_KEY_SIZE;
+		break;
+	default:
+		NL_SET_ERR_MSG_ATTR(info->extack, a[KMTLS_A_FLOW_CIPHER],
+				    "unsupported cipher");
+		return -EOPNOTSUPP;
+	}
+	if (nla_len(a[KMTLS_A_FLOW_TX_KEY]) != klen ||
+	    nla_len(a[KMTLS_A_FLOW_RX_KEY]) != klen) {
+		GENL_SET_ERR_MSG(info, "key length does not fit the cipher");
+		return -EINVAL;
+	}
+	k->key_len = klen;
+	nla_memcpy(k->tx_key, a[KMTLS_A_FLOW_TX_KEY], sizeof(k->tx_key));
+	nla_memcpy(k->rx_key, a[KMTLS_A_FLOW_RX_KEY], sizeof(k->rx_key));
+	nla_memcpy(k->tx_iv, a[KMTLS_A_FLOW_TX_IV], sizeof(k->tx_iv));
+	nla_memcpy(k->rx_iv, a[KMTLS_A_FLOW_RX_IV], sizeof(k->rx_iv));
+	return 0;
+}
+
+static int kmtls_nl_handshake_done(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kmtls_keys keys = {};
+	struct kmtls_flow *f;
+	u32 status;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, KMTLS_A_FLOW_STATUS))
+		return -EINVAL;
+	status = nla_get_u32(info->attrs[KMTLS_A_FLOW_STATUS]);
+	if (status >= MAX_ERRNO) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KMTLS_A_FLOW_STATUS],
+				    "status must be 0 or an errno");
+		return -EINVAL;
+	}
+	if (!status) {
+		ret = kmtls_nl_keys(info, &keys);
+		if (ret)
+			goto out;
+	}
+	f = kmtls_nl_flow(info);
+	if (IS_ERR(f)) {
+		ret = PTR_ERR(f);
+		goto out;
+	}
+	ret = kmtls_flow_done(f, status, status ? NULL :
+			      nla_data(info->attrs[KMTLS_A_FLOW_PEER_ID]), &keys);
+	kmtls_flow_put(f);
+	if (ret == -ENOENT)
+		GENL_SET_ERR_MSG(info, "flow is not in its handshake");
+	else if (ret)
+		GENL_SET_ERR_MSG(info, "installing the keys failed; connection reset");
+out:
+	memzero_explicit(&keys, sizeof(keys));
+	return ret;
+}
+
+static int kmtls_flow_dump_fill(void *arg, const struct kmtls_flow *f)
+{
+	struct kmtls_dump_ctx *ctx = arg;
+	void *hdr = kmtls_dump_put(ctx);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (kmtls_flow_fill(ctx->skb, f)) {
+		genlmsg_cancel(ctx->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(ctx->skb, hdr);
+	return 0;
+}
+
+static int kmtls_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct kmtls_dump_ctx ctx = { skb, cb, KMTLS_CMD_FLOW_GET };
+
+	return kmtls_dump_result(skb, kmtls_flow_walk(&cb->args[0],
+				 kmtls_flow_dump_fill, &ctx));
+}
+
 static const struct genl_ops kmtls_genl_ops[] = {
 	{
 		.cmd = KMTLS_CMD_GET_STATUS,
@@ -286,9 +466,39 @@ static const struct genl_ops kmtls_genl_ops[] = {
 		.cmd = KMTLS_CMD_DEST_GET,
 		.dumpit = kmtls_nl_dest_dump,
 	},
+	{
+		.cmd = KMTLS_CMD_DAEMON_ATTACH,
+		.doit = kmtls_nl_daemon_attach,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KMTLS_CMD_HANDSHAKE_SEND,
+		.doit = kmtls_nl_handshake_send,
+		.policy = kmtls_flow_policy,
+		.maxattr = KMTLS_A_FLOW_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KMTLS_CMD_HANDSHAKE_RECV,
+		.doit = kmtls_nl_handshake_recv,
+		.policy = kmtls_flow_policy,
+		.maxattr = KMTLS_A_FLOW_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KMTLS_CMD_HANDSHAKE_DONE,
+		.doit = kmtls_nl_handshake_done,
+		.policy = kmtls_flow_policy,
+		.maxattr = KMTLS_A_FLOW_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KMTLS_CMD_FLOW_GET,
+		.dumpit = kmtls_nl_flow_dump,
+	},
 };
 
-static struct genl_family kmtls_genl_family __ro_after_init = {
+struct genl_family kmtls_genl_family __ro_after_init = {
 	.name = KMTLS_FAMILY_NAME,
 	.version = KMTLS_FAMILY_VERSION,
 	.module = THIS_MODULE,

@@ -12,8 +12,3 @@ struct kmtls_stats kmtls_stats = {
 	.refused_no_daemon = ATOMIC64_INIT(0),
 	.flows = ATOMIC_INIT(0),
 };
-
-bool kmtls_daemon_attached(void)
-{
-	return false;
-}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Installing the negotiated keys into kTLS, shielded from the application.
+ *
+ * TCP_ULP "tls", TLS_TX and TLS_RX each take the socket lock on their own
+ * and each rewrite sk->sk_prot and sk->sk_socket->ops.  A thread that read
+ * a pointer before a step and then waited for the lock would carry on along
+ * plain TCP after it.  So the three steps run while sk->sk_socket points to
+ * a private struct socket (pristine ops, the application's file, inode
+ * number and owner), swapped in and back under the socket lock and
+ * sk_callback_lock, the order sock_graft() uses.  kTLS writes its ops into
+ * the private socket; the application's socket keeps the hold ops the
+ * whole time and gets kTLS's ops only once both directions are on.
+ *
+ * The caller holds a reference on the application's file (close() cannot
+ * orphan the socket under kTLS's update_sk_prot()), has restored the
+ * socket's callbacks (kTLS saves the ones it finds) and its pristine
+ * sk_prot, and checks that the connection is still established.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/net.h>
+#include <linux/string.h>
+#include <linux/tls.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "kmtls.h"
+
+union kmtls_crypto_info {
+	struct tls_crypto_info info;
+	struct tls12_crypto_info_aes_gcm_128 aes128;
+	struct tls12_crypto_info_aes_gcm_256 aes256;
+	struct tls12_crypto_info_chacha20_poly1305 chacha;
+};
+
+/* TLS 1.3 record sequence numbers start at 0 after the handshake; rec_seq
+ * stays zeroed.  AES-GCM splits the 12-byte IV into a 4-byte salt and an
+ * 8-byte explicit part; ChaCha20-Poly1305 takes it whole.
+ */
+static int kmtls_ktls_fill(union kmtls_crypto_info *ci, u16 cipher,
+			   const u8 *key, u8 key_len, const u8 *iv)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->info.version = TLS_1_3_VERSION;
+	ci->info.cipher_type = cipher;
+	switch (cipher) {
+	case TLS_CIPHER_AES_GCM_128:
+		if (key_len != TLS_CIPHER_AES_GCM_128_KEY_SIZE)
+			return -EINVAL;
+		memcpy(ci->aes128.key, key, key_len);
+		memcpy(ci->aes128.salt, iv, TLS_CIPHER_AES_GCM_128_SALT_SIZE);
+		memcpy(ci->aes128.iv, iv + TLS_CIPHER_AES_GCM_128_SALT_SIZE,
+		       TLS_CIPHER_AES_GCM_128_IV_SIZE);
+		return sizeof(ci->aes128);
+	case TLS_CIPHER_AES_GCM_256:
+		if (key_len != TLS_CIPHER_AES_GCM_256_KEY_SIZE)
+			return -EINVAL;
+		memcpy(ci->aes256.key, key, key_len);
+		memcpy(ci->aes256.salt, iv, TLS_CIPHER_AES_GCM_256_SALT_SIZE);
+		memcpy(ci->aes256.iv, iv + TLS_CIPHER_AES_GCM_256_SALT_SIZE,
+		       TLS_CIPHER_AES_GCM_256_IV_SIZE);
+		return sizeof(ci->aes256);
+	case TLS_CIPHER_CHACHA20_POLY1305:
+		if (key_len != TLS_CIPHER_CHACHA20_POLY1305_KEY_SIZE)
+			return -EINVAL;
+		memcpy(ci->chacha.key, key, key_len);
+		memcpy(ci->chacha.iv, iv, TLS_CIPHER_CHACHA20_POLY1305_IV_SIZE);
+		return sizeof(ci->chacha);
+	}
+	return -EINVAL;
+}
+
+/* Point sk->sk_socket at @to instead of @from, carrying the socket flags
+ * TCP and kTLS set while @from was in place; @ops, if given, become @to's.
+ */
+static void kmtls_ktls_swap(struct sock *sk, struct socket *to,
+			    struct socket *from, const struct proto_ops *ops)
+{
+	lock_sock(sk);
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_socket = to;
+	if (test_bit(SOCK_NOSPACE, &from->flags))
+		set_bit(SOCK_NOSPACE, &to->flags);
+#ifdef SOCK_SUPPORT_ZC
+	if (test_bit(SOCK_SUPPORT_ZC, &from->flags))
+		set_bit(SOCK_SUPPORT_ZC, &to->flags);
+	else
+		clear_bit(SOCK_SUPPORT_ZC, &to->flags);
+#endif
+	write_unlock_bh(&sk->sk_callback_lock);
+	if (ops)
+		WRITE_ONCE(to->ops, ops);
+	release_sock(sk);
+}
+
+/*
+ * Install TX and RX.  On success the application's socket has kTLS's ops
+ * and the hold's module reference is dropped; on failure the hold stays
+ * and the caller aborts the connection.
+ */
+int kmtls_ktls_install(struct sock *sk, struct socket *sock,
+		       const struct kmtls_keys *keys)
+{
+	union kmtls_crypto_info tx, rx;
+	struct socket *priv;
+	int tx_len, rx_len, err;
+
+	tx_len = kmtls_ktls_fill(&tx, keys->cipher, keys->tx_key, keys->key_len,
+				 keys->tx_iv);
+	rx_len = kmtls_ktls_fill(&rx, keys->cipher, keys->rx_key, keys->key_len,
+				 keys->rx_iv);
+	if (tx_len < 0 || rx_len < 0) {
+		err = -EINVAL;
+		goto out_wipe;
+	}
+
+	err = sock_create_lite(sk->sk_family, SOCK_STREAM, IPPROTO_TCP, &priv);
+	if (err)
+		goto out_wipe;
+	priv->ops = kmtls_gate_pristine_ops(sk);
+	priv->state = SS_CONNECTED;
+	priv->file = sock->file;
+	priv->sk = sk;
+	SOCK_INODE(priv)->i_ino = SOCK_INODE(sock)->i_ino;
+	SOCK_INODE(priv)->i_uid = SOCK_INODE(sock)->i_uid;
+
+	kmtls_ktls_swap(sk, priv, sock, NULL);
+	/* The ULP attaches only to an established socket. */
+	if (READ_ONCE(sk->sk_state) != TCP_ESTABLISHED)
+		err = -ENOTCONN;
+	if (!err)
+		err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TCP, TCP_ULP,
+							 KERNEL_SOCKPTR("tls"), 3);
+	if (!err)
+		err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TLS, TLS_TX,
+							 KERNEL_SOCKPTR(&tx),
+							 tx_len);
+	if (!err)
+		err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TLS, TLS_RX,
+							 KERNEL_SOCKPTR(&rx),
+							 rx_len);
+
+	kmtls_ktls_swap(sk, sock, priv, err ? NULL : priv->ops);
+
+	/* The private socket owns nothing: release only its inode. */
+	priv->ops = NULL;
+	priv->sk = NULL;
+	priv->file = NULL;
+	sock_release(priv);
+	if (!err)
+		module_put(THIS_MODULE);	/* the hold's reference */
+out_wipe:
+	memzero_explicit(&tx, sizeof(tx));
+	memzero_explicit(&rx, sizeof(rx));
+	return err;
+}
