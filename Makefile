@@ -9,7 +9,8 @@
 #   make check            everything, on both test kernels (see README)
 #   make vmtest KERNEL=6.1|6.12|debug   the VM selftests on one kernel
 #   make demo             boot a VM, load the module, show `kmtls status`
-#   make install          module + programs + man pages on this machine
+#   make install          module + programs + man pages on this machine,
+#                         and the development CA kmtls-ca (docs/dev-ca.md)
 #   make dkms-install     the node install: module through DKMS
 #   make dkms-uninstall   remove it again
 #   make clean
@@ -64,6 +65,7 @@ install: module userspace
 		[ -n "$(DESTDIR)" ] || depmod -a $(KERNELRELEASE); \
 	fi
 	install -D -m 0755 $(USERSPACE)/kmtls $(DESTDIR)$(PREFIX)/sbin/kmtls
+	install -D -m 0755 scripts/kmtls-ca $(DESTDIR)$(PREFIX)/sbin/kmtls-ca
 	install -D -m 0644 docs/kmtls.8 $(DESTDIR)$(PREFIX)/share/man/man8/kmtls.8
 
 dkms-install: userspace

@@ -10,7 +10,7 @@ void help_main(FILE *f)
 {
 	fputs("Usage: kmtls [OPTIONS] OBJECT [COMMAND [ARGS]]\n"
 	      "       kmtls help [OBJECT]\n"
-	      "where  OBJECT  := { status | config | identity | dest | help }\n"
+	      "where  OBJECT  := { status | config | identity | dest | flows | help }\n"
 	      "       OPTIONS := { -j | -p | -V | -h }\n"
 	      "\n"
 	      "Objects and commands may be shortened to any unique prefix.\n"
@@ -23,6 +23,7 @@ void help_main(FILE *f)
 	      "  identity del cgroup PATH            take it away (CAP_NET_ADMIN)\n"
 	      "  dest [show | list]                  declared destinations\n"
 	      "  dest { add | del } DEST             declare or remove one (CAP_NET_ADMIN)\n"
+	      "  flows [show | list]                 meshed connections, ss style\n"
 	      "\n"
 	      "Options:\n"
 	      "  -j, --json      print JSON\n"
@@ -99,6 +100,25 @@ void help_dest(FILE *f)
 	      "form \"dest add\" takes.  \"add\" and \"del\" need CAP_NET_ADMIN.\n", f);
 }
 
+void help_flows(FILE *f)
+{
+	fputs("Usage: kmtls flows [ show | list ]\n"
+	      "       kmtls flows help\n"
+	      "\n"
+	      "Prints the meshed connections the module tracks, one per line:\n"
+	      "  ROLE LOCAL -> PEER STATE [CIPHER] age AGE netns INODE local SPIFFE-ID\n"
+	      "       [peer SPIFFE-ID]\n"
+	      "where  ROLE   := { client | server }\n"
+	      "       STATE  := { handshake | established }\n"
+	      "       CIPHER := { aes-128-gcm | aes-256-gcm | chacha20-poly1305 }\n"
+	      "       LOCAL, PEER := ADDR:PORT (IPv4) | [ADDR]:PORT (IPv6)\n"
+	      "\n"
+	      "The cipher and the peer's verified SPIFFE ID appear once the handshake\n"
+	      "succeeded.  INODE is the socket's network namespace (as lsns shows it).\n"
+	      "-j prints each flow's id and the exact age in milliseconds too.\n"
+	      "\"flow\" works as well as \"flows\".  Any user may run it.\n", f);
+}
+
 struct help_topic {
 	const char *name;	/* first: looked up by args_find() */
 	void (*print)(FILE *f);
@@ -109,6 +129,7 @@ static const struct help_topic topics[] = {
 	{ "config", help_config },
 	{ "identity", help_identity },
 	{ "dest", help_dest },
+	{ "flows", help_flows },
 	{ "help", help_main },
 };
 

@@ -210,6 +210,45 @@ int dest_print(FILE *f, const struct kmtls_opts *opts,
 	       const struct kmtls_dest_list *l);
 int cmd_dest(struct kmtls_ctx *ctx, int argc, char **argv);
 
+/* A meshed connection (KMTLS_CMD_FLOW_GET). */
+struct kmtls_flow {
+	uint64_t id;
+	uint64_t age_ms;
+	uint32_t netns;		/* inode of the socket's network namespace */
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t local_addr[16];	/* network order; IPv4 uses the first 4 */
+	uint8_t peer_addr[16];
+	uint16_t local_port;	/* host order */
+	uint16_t peer_port;
+	uint8_t role;		/* enum kmtls_role, or a newer value */
+	uint8_t state;		/* enum kmtls_flow_state, or a newer value */
+	bool has_cipher;	/* the kernel sent one: established */
+	uint16_t cipher;	/* TLS_CIPHER_* of linux/tls.h */
+	char *local_id;		/* owned */
+	char *peer_id;		/* owned; NULL until the handshake succeeded */
+};
+
+/* The flows a dump returned; flow_list_free() releases them. */
+struct kmtls_flow_list {
+	struct kmtls_flow *v;
+	size_t n, cap;
+};
+
+/* flow.c */
+/* Names of the enum values, NULL for a value this program does not know. */
+const char *flow_role_name(uint8_t role);
+const char *flow_state_name(uint8_t state);
+const char *flow_cipher_name(uint16_t cipher);
+/* An age for people: "1.2s", "12m05s", "3h07m", "2d04h" (truncated). */
+void flow_format_age(uint64_t ms, char *buf, size_t len);
+void flow_list_free(struct kmtls_flow_list *l);
+void flow_reply_init(struct kmtls_nl_reply *reply, const struct nlattr **tb,
+		     struct kmtls_flow_list *l);
+/* Text: one flow per line, ss style; JSON: an array of objects. */
+int flow_print(FILE *f, const struct kmtls_opts *opts,
+	       const struct kmtls_flow_list *l);
+int cmd_flows(struct kmtls_ctx *ctx, int argc, char **argv);
+
 /* help.c */
 int cmd_help(struct kmtls_ctx *ctx, int argc, char **argv);
 void help_main(FILE *f);
@@ -217,5 +256,6 @@ void help_status(FILE *f);
 void help_config(FILE *f);
 void help_identity(FILE *f);
 void help_dest(FILE *f);
+void help_flows(FILE *f);
 
 #endif /* KMTLS_CLI_H */

@@ -130,6 +130,15 @@ void out_text(struct out *o, const char *val)
 	text_end(o);
 }
 
+void out_text_field(struct out *o, const char *label, const char *val)
+{
+	if (o->json)
+		return;
+	text_begin(o, label, label);
+	text_string(o->f, val);
+	text_end(o);
+}
+
 void out_json_str(struct out *o, const char *key, const char *val)
 {
 	if (o->json)

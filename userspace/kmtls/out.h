@@ -16,8 +16,10 @@
  *
  * A few fields exist in one form only: out_text() is a bare word of the
  * text line (a list item whose text form is a composite such as
- * "10.0.0.0/8:5432"), out_json_*() a member only JSON has (the same value
- * split up, or an id that the text form leaves out).
+ * "10.0.0.0/8:5432"), out_text_field() a labelled one (a value written
+ * for people, "age 1.2s", whose exact form JSON has), out_json_*() a
+ * member only JSON has (the same value split up, or an id that the text
+ * form leaves out).
  *
  * Text strings are printed as they are, except for control characters,
  * which become "\ooo" octal escapes so that a value can neither break the
@@ -64,6 +66,8 @@ void out_bool(struct out *o, const char *key, const char *label, bool val);
 
 /* Text only: a bare value, no label. */
 void out_text(struct out *o, const char *val);
+/* Text only: "<label> <value>" in a list, "<label><sep><value>" else. */
+void out_text_field(struct out *o, const char *label, const char *val);
 /* JSON only. */
 void out_json_str(struct out *o, const char *key, const char *val);
 void out_json_u64(struct out *o, const char *key, uint64_t val);

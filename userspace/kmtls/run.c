@@ -5,7 +5,7 @@
  *	kmtls [OPTIONS] OBJECT [COMMAND [ARGS]]
  *
  * Each object lives in its own file (status.c, config.c, identity.c,
- * dest.c, help.c).
+ * dest.c, flow.c, help.c).  "flow" finds "flows" as a prefix.
  */
 #include "kmtls.h"
 
@@ -14,6 +14,7 @@ static const struct kmtls_cmd objects[] = {
 	{ "config", cmd_config },
 	{ "identity", cmd_identity },
 	{ "dest", cmd_dest },
+	{ "flows", cmd_flows },
 	{ "help", cmd_help },
 };
 

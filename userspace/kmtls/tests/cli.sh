@@ -58,6 +58,12 @@ check "bad destination exits 2" 2 "$KMTLS" dest add 10.0.0.5/8
 expect "bad destination explained" "$err" 'kmtls: invalid destination "10.0.0.5/8": host bits set (did you mean 10.0.0.0/8?)'
 check "bad cgroup path exits 2" 2 "$KMTLS" identity add cgroup /a/../b spiffe://a/b
 check "bad SPIFFE ID exits 2" 2 "$KMTLS" identity add cgroup /a spiffe://a
+check "flows help exits 0" 0 "$KMTLS" flows help
+expect "flows help goes to stdout" "$out" "Usage: kmtls flows [ show | list ]"
+check "help flow finds flows" 0 "$KMTLS" help flow
+expect "  ... its help" "$out" "Usage: kmtls flows [ show | list ]"
+check "flows with an argument exits 2" 2 "$KMTLS" flows show 10.0.0.1
+expect "  ... and points at its help" "$err" 'kmtls: unexpected argument "10.0.0.1"'
 
 # works CMD... : works (module loaded) or fails with exit 1, never 2.
 works() {
@@ -80,6 +86,8 @@ works() {
 works status
 works identity show
 works -j dest list
+works flows
+works -j flow
 
 [ -w /dev/full ] && {
 	"$KMTLS" help >/dev/full 2>"$err"
