@@ -13,8 +13,7 @@ PCAP=/tmp/nodaemon.pcap
 cleanup() {
 	pkill -f 'socat TCP' 2>/dev/null
 	pkill tcpdump 2>/dev/null
-	ip netns del cli 2>/dev/null
-	ip netns del srv 2>/dev/null
+	topo_down
 	kmtls dest del 10.21.0.2:7000 2>/dev/null
 	kmtls dest del '[fd21::2]:7000' 2>/dev/null
 	for c in client server plain; do
@@ -25,31 +24,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# run_in NS CGROUP CMD...: run CMD in network namespace NS and cgroup
-# CGROUP (joined first: ip netns exec mounts a sysfs of its own, without
-# the cgroup2 mount).
-run_in() {
-	local ns=$1 cg=$2
-	shift 2
-	bash -c 'echo $$ >"$0/cgroup.procs" && exec ip netns exec "$@"' "$CG/$cg" "$ns" "$@"
-}
-
 modprobe kmtls 2>/dev/null || insmod /kmtls/kmtls.ko
 mkdir -p "$CG/client" "$CG/server" "$CG/plain"
 echo "+cpu" >/dev/null
 
-ip netns add cli
-ip netns add srv
-ip link add veth-c type veth peer name veth-s
-ip link set veth-c netns cli
-ip link set veth-s netns srv
-ip -n cli addr add 10.21.0.1/24 dev veth-c
-ip -n srv addr add 10.21.0.2/24 dev veth-s
-ip -n cli addr add fd21::1/64 dev veth-c nodad
-ip -n srv addr add fd21::2/64 dev veth-s nodad
-for ns in cli srv; do ip -n $ns link set lo up; done
-ip -n cli link set veth-c up
-ip -n srv link set veth-s up
+topo_up
 
 # Echo servers: 7000 (to be meshed) and 7001 (never declared), v4 and v6.
 for p in 7000 7001; do
@@ -57,10 +36,7 @@ for p in 7000 7001; do
 	run_in srv server socat TCP6-LISTEN:$p,ipv6only=1,reuseaddr,fork EXEC:cat &
 done
 # Wait for the four listeners (the debug kernel is slow to start them).
-for i in $(seq 100); do
-	[ "$(ip netns exec srv ss -Hltn | grep -cE ':700[01] ')" = 4 ] && break
-	sleep 0.2
-done
+wait_listen srv 4 ':700[01] '
 
 probe() { run_in cli "$1" /kmtls/tests/tcpprobe "$2" "$3" 3000; }
 passive_opens() { ip netns exec srv awk '/^Tcp: [0-9]/ { print $7 }' /proc/net/snmp; }
