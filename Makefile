@@ -9,7 +9,9 @@
 #   make check            everything, on both test kernels (see README)
 #   make vmtest KERNEL=6.1|6.12|debug   the VM selftests on one kernel
 #   make demo             boot a VM, load the module, show `kmtls status`
-#   make install          module + programs + man pages on this machine,
+#   make bench [KERNEL=6.1|6.12|all]   the benchmarks in the VM (docs/bench.md)
+#   make install          module + programs + man pages + the handshaked
+#                         unit on this machine (not enabled),
 #                         and the development CA kmtls-ca (docs/dev-ca.md)
 #   make dkms-install     the node install: module through DKMS
 #   make dkms-uninstall   remove it again
@@ -21,11 +23,14 @@ KDIR          ?= /lib/modules/$(KERNELRELEASE)/build
 DESTDIR       ?=
 PREFIX        ?= /usr/local
 KERNEL        ?= 6.1
-USERSPACE     := userspace/kmtls
+USERSPACE     := userspace/kmtls userspace/handshaked
+# systemd's unit directory for software installed under PREFIX
+# (/usr/local/lib/systemd/system is on systemd's search path).
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
 
 
-.PHONY: all module userspace deps check vmtest demo install dkms-install \
-	dkms-uninstall clean help
+.PHONY: all module userspace deps check vmtest demo bench install \
+	dkms-install dkms-uninstall clean help
 
 all: module userspace
 
@@ -47,7 +52,7 @@ module:
 
 userspace:
 	@scripts/deps packages
-	$(MAKE) -C $(USERSPACE) all
+	@for d in $(USERSPACE); do $(MAKE) -C $$d all || exit 1; done
 
 check:
 	@scripts/check
@@ -58,15 +63,27 @@ vmtest:
 demo:
 	@scripts/demo
 
+bench:
+	@scripts/bench -k $(KERNEL)
+
 install: module userspace
 	@if [ -d "$(KDIR)" ]; then \
 		install -D -m 0644 kmod/kmtls.ko \
 			$(DESTDIR)/lib/modules/$(KERNELRELEASE)/updates/kmtls.ko; \
 		[ -n "$(DESTDIR)" ] || depmod -a $(KERNELRELEASE); \
 	fi
-	install -D -m 0755 $(USERSPACE)/kmtls $(DESTDIR)$(PREFIX)/sbin/kmtls
+	install -D -m 0755 userspace/kmtls/kmtls $(DESTDIR)$(PREFIX)/sbin/kmtls
 	install -D -m 0755 scripts/kmtls-ca $(DESTDIR)$(PREFIX)/sbin/kmtls-ca
 	install -D -m 0644 docs/kmtls.8 $(DESTDIR)$(PREFIX)/share/man/man8/kmtls.8
+	install -D -m 0755 userspace/handshaked/handshaked \
+		$(DESTDIR)$(PREFIX)/sbin/handshaked
+	install -D -m 0644 docs/handshaked.8 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/handshaked.8
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|/usr/local/sbin/handshaked|$(PREFIX)/sbin/handshaked|' \
+		userspace/handshaked/handshaked.service \
+		> $(DESTDIR)$(UNITDIR)/handshaked.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/handshaked.service
 
 dkms-install: userspace
 	@scripts/install dkms
@@ -76,6 +93,6 @@ dkms-uninstall:
 
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C "$(KDIR)" M="$(CURDIR)/kmod" clean; fi
-	-$(MAKE) -C $(USERSPACE) clean
+	-for d in $(USERSPACE); do $(MAKE) -C $$d clean; done
 	-$(MAKE) -C selftests clean
 	rm -rf build

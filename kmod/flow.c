@@ -564,6 +564,12 @@ static void kmtls_flow_work_fn(struct work_struct *work)
 			kmtls_flow_fail(f, ECONNREFUSED);
 			break;
 		}
+		err = kmtls_ktls_attach(f->sk, f->sock);
+		if (err) {
+			kmtls_flow_fail(f, err == -ENOTCONN ? ECONNRESET :
+					ECONNABORTED);
+			break;
+		}
 		WRITE_ONCE(f->phase, KMTLS_PHASE_HANDSHAKE);
 		if (kmtls_flow_request(f))
 			kmtls_flow_fail(f, ECONNREFUSED);

@@ -85,8 +85,12 @@ static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 		return NF_DROP_ERR(-ECONNREFUSED);
 	}
 	/* Payload in the SYN: Fast Open data, in clear. */
-	if (skb->len > skb_transport_offset(skb) + __tcp_hdrlen(th) ||
-	    !in_task() || kmtls_flow_client(sk))
+	if (skb->len > skb_transport_offset(skb) + __tcp_hdrlen(th))
+		return NF_DROP_ERR(-ECONNREFUSED);
+	/* A retransmitted SYN (timer context) of a socket already held. */
+	if (sk->sk_socket && kmtls_gate_is_held(sk->sk_socket))
+		return NF_ACCEPT;
+	if (!in_task() || kmtls_flow_client(sk))
 		return NF_DROP_ERR(-ECONNREFUSED);
 	return NF_ACCEPT;
 }

@@ -87,6 +87,7 @@ struct kmtls_keys {
 	u8 rx_key[32], rx_iv[12];
 };
 
+int kmtls_ktls_attach(struct sock *sk, struct socket *sock);
 int kmtls_ktls_install(struct sock *sk, struct socket *sock,
 		       const struct kmtls_keys *keys);
 

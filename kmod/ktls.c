@@ -12,10 +12,13 @@
  * the private socket; the application's socket keeps the hold ops the
  * whole time and gets kTLS's ops only once both directions are on.
  *
+ * The ULP is attached as the handshake starts, while the connection is
+ * certainly established (only that step needs it: a peer's FIN may arrive
+ * before the keys); TX and RX follow when the daemon is done.
+ *
  * The caller holds a reference on the application's file (close() cannot
- * orphan the socket under kTLS's update_sk_prot()), has restored the
- * socket's callbacks (kTLS saves the ones it finds) and its pristine
- * sk_prot, and checks that the connection is still established.
+ * orphan the socket under kTLS's update_sk_prot()), and before TLS_RX has
+ * restored the socket's callbacks (kTLS saves the ones it finds).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -94,10 +97,62 @@ static void kmtls_ktls_swap(struct sock *sk, struct socket *to,
 	release_sock(sk);
 }
 
+/* A private struct socket standing in for @sock while kTLS rewrites ops. */
+static struct socket *kmtls_ktls_shield(struct sock *sk, struct socket *sock)
+{
+	struct socket *priv;
+
+	if (sock_create_lite(sk->sk_family, SOCK_STREAM, IPPROTO_TCP, &priv))
+		return NULL;
+	priv->ops = kmtls_gate_pristine_ops(sk);
+	priv->state = SS_CONNECTED;
+	priv->file = sock->file;
+	priv->sk = sk;
+	SOCK_INODE(priv)->i_ino = SOCK_INODE(sock)->i_ino;
+	SOCK_INODE(priv)->i_uid = SOCK_INODE(sock)->i_uid;
+	kmtls_ktls_swap(sk, priv, sock, NULL);
+	return priv;
+}
+
+/* Back to the application's socket; @ops (kTLS's) become its ops if given. */
+static void kmtls_ktls_unshield(struct sock *sk, struct socket *sock,
+				struct socket *priv, bool take_ops)
+{
+	kmtls_ktls_swap(sk, sock, priv, take_ops ? priv->ops : NULL);
+	/* The private socket owns nothing: release only its inode. */
+	priv->ops = NULL;
+	priv->sk = NULL;
+	priv->file = NULL;
+	sock_release(priv);
+}
+
 /*
- * Install TX and RX.  On success the application's socket has kTLS's ops
- * and the hold's module reference is dropped; on failure the hold stays
- * and the caller aborts the connection.
+ * Attach the "tls" ULP, without keys: sendmsg and recvmsg stay TCP's (the
+ * relay goes on), but a FIN that arrives later no longer matters, since
+ * only the ULP step needs an established connection.  Done as the
+ * handshake starts, behind the shield, so the application keeps the hold.
+ */
+int kmtls_ktls_attach(struct sock *sk, struct socket *sock)
+{
+	struct socket *priv;
+	int err = 0;
+
+	priv = kmtls_ktls_shield(sk, sock);
+	if (!priv)
+		return -ENOMEM;
+	if (READ_ONCE(sk->sk_state) != TCP_ESTABLISHED)
+		err = -ENOTCONN;
+	if (!err)
+		err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TCP, TCP_ULP,
+							 KERNEL_SOCKPTR("tls"), 3);
+	kmtls_ktls_unshield(sk, sock, priv, false);
+	return err;
+}
+
+/*
+ * Install TX and RX on a socket the ULP is attached to.  On success the
+ * application's socket has kTLS's ops and the hold's module reference is
+ * dropped; on failure the hold stays and the caller aborts the connection.
  */
 int kmtls_ktls_install(struct sock *sk, struct socket *sock,
 		       const struct kmtls_keys *keys)
@@ -115,39 +170,18 @@ int kmtls_ktls_install(struct sock *sk, struct socket *sock,
 		goto out_wipe;
 	}
 
-	err = sock_create_lite(sk->sk_family, SOCK_STREAM, IPPROTO_TCP, &priv);
-	if (err)
+	priv = kmtls_ktls_shield(sk, sock);
+	if (!priv) {
+		err = -ENOMEM;
 		goto out_wipe;
-	priv->ops = kmtls_gate_pristine_ops(sk);
-	priv->state = SS_CONNECTED;
-	priv->file = sock->file;
-	priv->sk = sk;
-	SOCK_INODE(priv)->i_ino = SOCK_INODE(sock)->i_ino;
-	SOCK_INODE(priv)->i_uid = SOCK_INODE(sock)->i_uid;
-
-	kmtls_ktls_swap(sk, priv, sock, NULL);
-	/* The ULP attaches only to an established socket. */
-	if (READ_ONCE(sk->sk_state) != TCP_ESTABLISHED)
-		err = -ENOTCONN;
-	if (!err)
-		err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TCP, TCP_ULP,
-							 KERNEL_SOCKPTR("tls"), 3);
-	if (!err)
-		err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TLS, TLS_TX,
-							 KERNEL_SOCKPTR(&tx),
-							 tx_len);
+	}
+	err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TLS, TLS_TX,
+						 KERNEL_SOCKPTR(&tx), tx_len);
 	if (!err)
 		err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TLS, TLS_RX,
 							 KERNEL_SOCKPTR(&rx),
 							 rx_len);
-
-	kmtls_ktls_swap(sk, sock, priv, err ? NULL : priv->ops);
-
-	/* The private socket owns nothing: release only its inode. */
-	priv->ops = NULL;
-	priv->sk = NULL;
-	priv->file = NULL;
-	sock_release(priv);
+	kmtls_ktls_unshield(sk, sock, priv, !err);
 	if (!err)
 		module_put(THIS_MODULE);	/* the hold's reference */
 out_wipe:

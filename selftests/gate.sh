@@ -11,6 +11,8 @@
 . "$(dirname "$0")/lib.sh"
 
 CG=/sys/fs/cgroup/kmtls-gate
+export CG
+export -f run_in
 T=/kmtls/tests
 SINK=/tmp/gate.sink
 PCAP=/tmp/gate.pcap

@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 		goto err;
 	if (send(fd, "kmtls-probe\n", 12, MSG_NOSIGNAL) != 12)
 		goto err;
-	n = recv(fd, buf, sizeof(buf), MSG_WAITALL);
+	n = recv(fd, buf, 12, MSG_WAITALL);
 	if (n < 0)
 		goto err;
 	if (n != 12 || memcmp(buf, "kmtls-probe\n", 12)) {

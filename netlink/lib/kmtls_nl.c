@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
@@ -190,7 +191,7 @@ static void parse_extack(const uint8_t *tlvs, size_t len,
 		err->bad_attr_off = off;
 		err->bad_attr_type = 0;
 		/* Name the attribute if the offset points at one of ours. */
-		if (off >= NLMSG_HDRLEN + GENL_HDRLEN && off % NLA_ALIGNTO == 0 &&
+		if (req && off >= NLMSG_HDRLEN + GENL_HDRLEN && off % NLA_ALIGNTO == 0 &&
 		    off <= req->nlmsg_len &&
 		    req->nlmsg_len - off >= NLA_HDRLEN) {
 			const struct nlattr *a =
@@ -513,4 +514,89 @@ uint16_t kmtls_nl_family_id(const struct kmtls_nl *nl)
 uint32_t kmtls_nl_family_version(const struct kmtls_nl *nl)
 {
 	return nl->family_version;
+}
+
+/* ---- asynchronous use ------------------------------------------------- */
+
+int kmtls_nl_fd(const struct kmtls_nl *nl)
+{
+	return mnl_socket_get_fd(nl->sock);
+}
+
+uint32_t kmtls_nl_portid(const struct kmtls_nl *nl)
+{
+	return nl->portid;
+}
+
+struct nlmsghdr *kmtls_nl_msg_init(struct kmtls_nl *nl, void *buf,
+				   uint8_t cmd, uint16_t flags)
+{
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *genl;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = nl->family_id;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = KMTLS_FAMILY_VERSION;
+	return nlh;
+}
+
+int kmtls_nl_send(struct kmtls_nl *nl, const struct nlmsghdr *nlh,
+		  struct kmtls_nl_err *err)
+{
+	int e;
+
+	kmtls_nl_clearerr(err);
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
+		e = errno;
+		return kmtls_nl_seterr(err, -e, "netlink send: %s",
+				       strerror(e));
+	}
+	return 0;
+}
+
+ssize_t kmtls_nl_recv(struct kmtls_nl *nl, void *buf, size_t len,
+		      struct kmtls_nl_err *err)
+{
+	struct sockaddr_nl addr;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_name = &addr,
+		.msg_namelen = sizeof(addr),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+	};
+	ssize_t n;
+	int e;
+
+	kmtls_nl_clearerr(err);
+	do {
+		n = recvmsg(mnl_socket_get_fd(nl->sock), &msg, MSG_DONTWAIT);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		e = errno;
+		if (e == EWOULDBLOCK)
+			e = EAGAIN;
+		return kmtls_nl_seterr(err, -e, "netlink receive: %s",
+				       strerror(e));
+	}
+	if (msg.msg_flags & MSG_TRUNC)
+		return kmtls_nl_seterr(err, -EBADMSG,
+				       "netlink receive: message truncated");
+	if (msg.msg_namelen != sizeof(addr) || addr.nl_pid != 0)
+		return kmtls_nl_seterr(err, -EBADMSG,
+				       "netlink receive: message from port %u, not the kernel",
+				       addr.nl_pid);
+	return n;
+}
+
+int kmtls_nl_parse_error(const struct nlmsghdr *nlh, struct kmtls_nl_err *err)
+{
+	if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_len < NLMSG_HDRLEN)
+		return kmtls_nl_seterr(err, -EBADMSG,
+				       "malformed reply: not an error message");
+	return handle_error(nlh, NULL, err);
 }

@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <linux/netlink.h>
 
@@ -169,5 +170,53 @@ int kmtls_nl_seterr(struct kmtls_nl_err *err, int e, const char *fmt, ...)
 
 /* Clear err (if not NULL). */
 void kmtls_nl_clearerr(struct kmtls_nl_err *err);
+
+/*
+ * ---- Asynchronous use (the handshake daemon) -------------------------
+ *
+ * A daemon that keeps many requests in flight and receives kernel events
+ * does its own I/O on the handle's socket: it builds messages in buffers
+ * of its own (larger than KMTLS_NL_TX_SIZE when it must), sends them
+ * without waiting, and matches NLMSG_ERROR answers by sequence number.
+ */
+
+/* The socket's file descriptor, for poll()/epoll and setsockopt(). */
+int kmtls_nl_fd(const struct kmtls_nl *nl);
+
+/* The socket's netlink port id. */
+uint32_t kmtls_nl_portid(const struct kmtls_nl *nl);
+
+/*
+ * Start a kmtls message with command cmd in the caller's buffer buf (at
+ * least NLMSG_HDRLEN + GENL_HDRLEN bytes, 4-byte aligned).  Only
+ * NLM_F_REQUEST is set; flags adds to it (NLM_F_ACK, say).  The message
+ * gets the handle's next sequence number.
+ */
+struct nlmsghdr *kmtls_nl_msg_init(struct kmtls_nl *nl, void *buf,
+				   uint8_t cmd, uint16_t flags);
+
+/*
+ * Send one message (from kmtls_nl_msg_start() or kmtls_nl_msg_init()) to
+ * the kernel and return without reading anything.  0 or a negative errno.
+ */
+int kmtls_nl_send(struct kmtls_nl *nl, const struct nlmsghdr *nlh,
+		  struct kmtls_nl_err *err);
+
+/*
+ * Receive one datagram into buf without blocking.  Returns its length,
+ * -EAGAIN when nothing is queued, -ENOBUFS when the kernel dropped
+ * messages because the receive buffer was full (the socket stays usable),
+ * -EBADMSG for a datagram larger than len or one that did not come from
+ * the kernel (it is dropped), or another negative errno.
+ */
+ssize_t kmtls_nl_recv(struct kmtls_nl *nl, void *buf, size_t len,
+		      struct kmtls_nl_err *err);
+
+/*
+ * Read an NLMSG_ERROR message that answers one of our requests: returns
+ * its error (0 for an ACK, else a negative errno) and fills err with it and
+ * the extack message, if any.  -EBADMSG for a malformed message.
+ */
+int kmtls_nl_parse_error(const struct nlmsghdr *nlh, struct kmtls_nl_err *err);
 
 #endif /* KMTLS_NL_H */
