@@ -579,6 +579,12 @@ static void kmtls_flow_work_fn(struct work_struct *work)
 			kmtls_flow_fail(f, ECONNREFUSED);	/* daemon gone */
 			break;
 		}
+		/* Reset (or closed) under us: no need to wait for the daemon. */
+		if (READ_ONCE(f->sk->sk_state) == TCP_CLOSE) {
+			kmtls_flow_fail(f, kmtls_flow_conn_err(f->sk, 0) ?:
+					ECONNRESET);
+			break;
+		}
 		if (!f->want_read)
 			break;
 		err = kmtls_flow_try_read(f);
@@ -676,6 +682,11 @@ int kmtls_flow_done(struct kmtls_flow *f, u32 status, const char *peer_id,
 		kmtls_flow_fail(f, ECONNABORTED);
 		goto out;
 	}
+	/* With no session tickets the server sends nothing after the
+	 * client's Finished: acknowledge it now, or a client's first small
+	 * write waits for the delayed ACK (Nagle), 40 ms.
+	 */
+	tcp_sock_set_quickack(f->sk, 1);
 	f->peer_id = pid;
 	pid = NULL;
 	f->cipher = keys->cipher;

@@ -8,7 +8,8 @@
  *   fakehsd relay    client writes one handshake record, the server reads
  *                    it and answers with one; each side then reads exactly
  *                    the peer's record, checks it, and answers done
- *   fakehsd fail N   answer every request with done, status N
+ *   fakehsd fail N   answer every client request with done, status N
+ *                    (servers get no answer: the client's reset ends them)
  *   fakehsd hang     attach and never answer (the kernel's timeout)
  *   fakehsd die      exit on the first request (daemon killed mid-way)
  *
@@ -153,7 +154,8 @@ static void on_request(const struct nlattr *tb[])
 	if (!strcmp(mode, "hang"))
 		return;
 	if (!strcmp(mode, "fail")) {
-		done(id, role, fail_status);
+		if (role == KMTLS_ROLE_CLIENT)
+			done(id, role, fail_status);
 		return;
 	}
 	if (!strcmp(mode, "keys")) {

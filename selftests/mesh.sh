@@ -131,7 +131,7 @@ run_in srv plain openssl s_server -quiet -tls1_3 -accept 7009 -naccept 1000 \
 	-CAfile $W/ca/ca.pem -Verify 1 >/dev/null 2>&1 &
 wait_listen srv 14 ':70(0[0-9]|1[01]) '
 
-plan 26
+plan 27
 
 start_daemon || { fail "handshaked attaches"; finish; }
 ok "handshaked attaches"
@@ -184,6 +184,13 @@ check "a server that speaks first is heard" bash -c "
 check "a server that sendfile()s 3 MB is received intact" bash -c "
 	run_in cli client socat -u TCP4:10.21.0.2:7006 STDOUT >$W/sendfile.got &&
 	cmp $W/sendfile.got $W/www/file"
+
+# A peer that connects and says nothing holds only its own handshake.
+sleep 6 | run_in cli plain socat - TCP4:10.21.0.2:7005 >/dev/null &
+sleep 6 | run_in cli client socat -u - TCP4:10.21.0.2:7005 >/dev/null &
+sleep 1
+check "silent peers (a plaintext one, a meshed one) do not stall other handshakes" \
+	probe client 10.21.0.2 7001
 
 # Ciphers: force each suite in turn.
 for cs in TLS_AES_256_GCM_SHA384:aes-256-gcm TLS_CHACHA20_POLY1305_SHA256:chacha20-poly1305; do
