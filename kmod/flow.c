@@ -73,6 +73,7 @@ struct kmtls_flow {
 	bool linked;
 	bool want_read;
 	bool requested;
+	bool would_deny;		/* audit let it through */
 	u32 gen;			/* daemon generation of the request */
 	u16 cipher;
 	__be16 lport, rport;
@@ -652,6 +653,29 @@ out:
 	return ret;
 }
 
+/*
+ * Judge the flow: the client is the source, the server (and its port) the
+ * destination, whichever end this is.  Counts the decision.
+ */
+static bool kmtls_flow_denied(struct kmtls_flow *f, const char *peer_id)
+{
+	bool server = f->role == KMTLS_ROLE_SERVER, would;
+	u8 v;
+
+	v = kmtls_policy_decide(server ? peer_id : f->local_id,
+				server ? f->local_id : peer_id,
+				ntohs(server ? f->lport : f->rport), &would);
+	if (v == KMTLS_ACTION_DENY) {
+		atomic64_inc(&kmtls_stats.policy_denied);
+		return true;
+	}
+	if (would) {
+		f->would_deny = true;
+		atomic64_inc(&kmtls_stats.policy_would_deny);
+	}
+	return false;
+}
+
 /* handshake-done: install the keys, or reset with the daemon's errno. */
 int kmtls_flow_done(struct kmtls_flow *f, u32 status, const char *peer_id,
 		    const struct kmtls_keys *keys)
@@ -672,6 +696,11 @@ int kmtls_flow_done(struct kmtls_flow *f, u32 status, const char *peer_id,
 	f->requested = false;	/* the daemon knows it is over */
 	if (status) {
 		kmtls_flow_fail(f, status);
+		goto out;
+	}
+	/* Policy, with the peer's verified identity, before a byte flows. */
+	if (kmtls_flow_denied(f, pid)) {
+		kmtls_flow_fail(f, ECONNREFUSED);
 		goto out;
 	}
 	kmtls_flow_unhook_callbacks(f);
@@ -800,7 +829,8 @@ int kmtls_flow_fill(struct sk_buff *skb, const struct kmtls_flow *f)
 	    nla_put_u64_64bit(skb, KMTLS_A_FLOW_AGE_MS,
 			      div_u64(ktime_get_ns() - f->born, NSEC_PER_MSEC),
 			      KMTLS_A_FLOW_PAD) ||
-	    nla_put_u32(skb, KMTLS_A_FLOW_NETNS, f->netns))
+	    nla_put_u32(skb, KMTLS_A_FLOW_NETNS, f->netns) ||
+	    (peer && nla_put_u8(skb, KMTLS_A_FLOW_WOULD_DENY, f->would_deny)))
 		return -EMSGSIZE;
 	return 0;
 }

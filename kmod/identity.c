@@ -94,7 +94,7 @@ static bool kmtls_spiffe_char(char c, bool upper)
 	       c == '_';
 }
 
-static bool kmtls_spiffe_id_valid(const char *s, const char **why)
+bool kmtls_spiffe_id_valid(const char *s, const char **why)
 {
 	const char *p, *seg;
 	size_t tdlen;

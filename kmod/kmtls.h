@@ -13,11 +13,14 @@
  */
 struct kmtls_config {
 	u32 handshake_timeout_ms;
+	u8 policy_default;	/* KMTLS_ACTION_* */
 };
 
 void kmtls_config_init(void);
 void kmtls_config_get(struct kmtls_config *out);
 int kmtls_config_set_handshake_timeout(u32 ms);
+int kmtls_config_set_policy_default(u8 action);
+u8 kmtls_config_policy_default(void);
 
 /* stats.c: node-wide counters, monotonic since module load. */
 struct kmtls_stats {
@@ -25,6 +28,8 @@ struct kmtls_stats {
 	atomic64_t handshakes_failed;
 	atomic64_t config_changes;
 	atomic64_t refused_no_daemon;
+	atomic64_t policy_denied;
+	atomic64_t policy_would_deny;
 	atomic_t flows;
 };
 
@@ -39,6 +44,7 @@ int kmtls_identity_add(const char *path, const char *spiffe_id,
 int kmtls_identity_del(const char *path, struct netlink_ext_ack *extack);
 bool kmtls_identity_has(const struct sock *sk);
 char *kmtls_identity_dup(const struct sock *sk, gfp_t gfp);
+bool kmtls_spiffe_id_valid(const char *s, const char **why);
 int kmtls_identity_walk(unsigned long *pos,
 			int (*fill)(void *arg, const char *path,
 				    const char *spiffe_id, u64 cgid),
@@ -126,6 +132,18 @@ int kmtls_daemon_attach(u32 portid, struct netlink_ext_ack *extack);
 bool kmtls_daemon_is(u32 portid);
 int kmtls_daemon_unicast(struct sk_buff *skb);
 struct sk_buff *kmtls_event_new(size_t payload, u8 cmd, void **hdr);
+
+/* policy.c: rules, and the decision for one connection */
+u8 kmtls_policy_decide(const char *src, const char *dst, u16 port,
+		       bool *would_deny);
+int kmtls_policy_add(struct nlattr **a, struct netlink_ext_ack *extack);
+int kmtls_policy_del(struct nlattr **a, struct netlink_ext_ack *extack);
+void kmtls_policy_flush(void);
+int kmtls_policy_walk(unsigned long *pos,
+		      int (*fill)(void *arg, const char *src, const char *dst,
+				  u16 pmin, u16 pmax, u8 action, u64 hits),
+		      void *arg);
+void kmtls_policy_exit(void);
 
 /* netlink.c */
 int kmtls_netlink_init(void);

@@ -63,6 +63,7 @@ static void __exit kmtls_exit(void)
 	kmtls_handshake_exit();
 	kmtls_flow_exit();
 	kmtls_gate_exit();
+	kmtls_policy_exit();
 	kmtls_dest_exit();
 	kmtls_identity_exit();
 	pr_info("kmtls unloaded\n");

@@ -28,6 +28,17 @@ static struct netlink_range_validation kmtls_handshake_timeout_range = {
 static const struct nla_policy kmtls_config_policy[KMTLS_A_CONFIG_MAX + 1] = {
 	[KMTLS_A_CONFIG_HANDSHAKE_TIMEOUT_MS] =
 		NLA_POLICY_FULL_RANGE(NLA_U32, &kmtls_handshake_timeout_range),
+	[KMTLS_A_CONFIG_POLICY_DEFAULT] = NLA_POLICY_RANGE(NLA_U8, 1, 3),
+};
+
+static const struct nla_policy kmtls_policy_policy[KMTLS_A_POLICY_MAX + 1] = {
+	[KMTLS_A_POLICY_SRC] = { .type = NLA_NUL_STRING,
+				 .len = KMTLS_SPIFFE_ID_MAX_LEN },
+	[KMTLS_A_POLICY_DST] = { .type = NLA_NUL_STRING,
+				 .len = KMTLS_SPIFFE_ID_MAX_LEN },
+	[KMTLS_A_POLICY_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KMTLS_A_POLICY_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KMTLS_A_POLICY_ACTION] = NLA_POLICY_RANGE(NLA_U8, 1, 3),
 };
 
 static const struct nla_policy kmtls_identity_policy[KMTLS_A_IDENTITY_MAX + 1] = {
@@ -91,6 +102,13 @@ static int kmtls_status_fill(struct sk_buff *skb)
 			      KMTLS_A_STATUS_PAD) ||
 	    nla_put_u64_64bit(skb, KMTLS_A_STATUS_REFUSED_NO_DAEMON,
 			      atomic64_read(&kmtls_stats.refused_no_daemon),
+			      KMTLS_A_STATUS_PAD) ||
+	    nla_put_u8(skb, KMTLS_A_STATUS_POLICY_DEFAULT, cfg.policy_default) ||
+	    nla_put_u64_64bit(skb, KMTLS_A_STATUS_POLICY_DENIED,
+			      atomic64_read(&kmtls_stats.policy_denied),
+			      KMTLS_A_STATUS_PAD) ||
+	    nla_put_u64_64bit(skb, KMTLS_A_STATUS_POLICY_WOULD_DENY,
+			      atomic64_read(&kmtls_stats.policy_would_deny),
 			      KMTLS_A_STATUS_PAD))
 		return -EMSGSIZE;
 	return 0;
@@ -126,21 +144,30 @@ err_free:
 
 static int kmtls_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nlattr *attr = info->attrs[KMTLS_A_CONFIG_HANDSHAKE_TIMEOUT_MS];
+	struct nlattr *timeout = info->attrs[KMTLS_A_CONFIG_HANDSHAKE_TIMEOUT_MS];
+	struct nlattr *def = info->attrs[KMTLS_A_CONFIG_POLICY_DEFAULT];
 	int ret;
 
-	if (!attr) {
+	if (!timeout && !def) {
 		GENL_SET_ERR_MSG(info, "no setting given");
 		return -EINVAL;
 	}
-
-	ret = kmtls_config_set_handshake_timeout(nla_get_u32(attr));
-	if (ret) {
-		NL_SET_ERR_MSG_ATTR(info->extack, attr,
-				    "handshake timeout out of range");
-		return ret;
+	if (timeout) {
+		ret = kmtls_config_set_handshake_timeout(nla_get_u32(timeout));
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(info->extack, timeout,
+					    "handshake timeout out of range");
+			return ret;
+		}
 	}
-
+	if (def) {
+		ret = kmtls_config_set_policy_default(nla_get_u8(def));
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(info->extack, def,
+					    "policy default must be allow, deny or audit");
+			return ret;
+		}
+	}
 	atomic64_inc(&kmtls_stats.config_changes);
 	return 0;
 }
@@ -418,6 +445,52 @@ static int kmtls_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 				 kmtls_flow_dump_fill, &ctx));
 }
 
+static int kmtls_nl_policy_add(struct sk_buff *skb, struct genl_info *info)
+{
+	return kmtls_policy_add(info->attrs, info->extack);
+}
+
+static int kmtls_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return kmtls_policy_del(info->attrs, info->extack);
+}
+
+static int kmtls_nl_policy_flush(struct sk_buff *skb, struct genl_info *info)
+{
+	kmtls_policy_flush();
+	return 0;
+}
+
+static int kmtls_policy_fill(void *arg, const char *src, const char *dst,
+			     u16 pmin, u16 pmax, u8 action, u64 hits)
+{
+	struct kmtls_dump_ctx *ctx = arg;
+	void *hdr = kmtls_dump_put(ctx);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_string(ctx->skb, KMTLS_A_POLICY_SRC, src) ||
+	    nla_put_string(ctx->skb, KMTLS_A_POLICY_DST, dst) ||
+	    nla_put_u16(ctx->skb, KMTLS_A_POLICY_PORT_MIN, pmin) ||
+	    nla_put_u16(ctx->skb, KMTLS_A_POLICY_PORT_MAX, pmax) ||
+	    nla_put_u8(ctx->skb, KMTLS_A_POLICY_ACTION, action) ||
+	    nla_put_u64_64bit(ctx->skb, KMTLS_A_POLICY_HITS, hits,
+			      KMTLS_A_POLICY_PAD)) {
+		genlmsg_cancel(ctx->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(ctx->skb, hdr);
+	return 0;
+}
+
+static int kmtls_nl_policy_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct kmtls_dump_ctx ctx = { skb, cb, KMTLS_CMD_POLICY_GET };
+
+	return kmtls_dump_result(skb, kmtls_policy_walk(&cb->args[0],
+				 kmtls_policy_fill, &ctx));
+}
+
 static const struct genl_ops kmtls_genl_ops[] = {
 	{
 		.cmd = KMTLS_CMD_GET_STATUS,
@@ -495,6 +568,29 @@ static const struct genl_ops kmtls_genl_ops[] = {
 	{
 		.cmd = KMTLS_CMD_FLOW_GET,
 		.dumpit = kmtls_nl_flow_dump,
+	},
+	{
+		.cmd = KMTLS_CMD_POLICY_ADD,
+		.doit = kmtls_nl_policy_add,
+		.policy = kmtls_policy_policy,
+		.maxattr = KMTLS_A_POLICY_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KMTLS_CMD_POLICY_DEL,
+		.doit = kmtls_nl_policy_del,
+		.policy = kmtls_policy_policy,
+		.maxattr = KMTLS_A_POLICY_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KMTLS_CMD_POLICY_GET,
+		.dumpit = kmtls_nl_policy_dump,
+	},
+	{
+		.cmd = KMTLS_CMD_POLICY_FLUSH,
+		.doit = kmtls_nl_policy_flush,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 

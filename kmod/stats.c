@@ -10,5 +10,7 @@ struct kmtls_stats kmtls_stats = {
 	.handshakes_failed = ATOMIC64_INIT(0),
 	.config_changes = ATOMIC64_INIT(0),
 	.refused_no_daemon = ATOMIC64_INIT(0),
+	.policy_denied = ATOMIC64_INIT(0),
+	.policy_would_deny = ATOMIC64_INIT(0),
 	.flows = ATOMIC_INIT(0),
 };

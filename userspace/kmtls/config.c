@@ -3,7 +3,9 @@
  * The config object: node-wide settings.  "config show" prints them in the
  * form "config set" takes, so that
  *	kmtls config set $(kmtls config show)
- * restores them.
+ * restores them.  policy-default is shown when the module reports it
+ * (KMTLS_A_STATUS_POLICY_DEFAULT; a module from before the policy does
+ * not).
  */
 #include <errno.h>
 #include <string.h>
@@ -16,18 +18,53 @@
 
 #define CONFIG_HINT	"kmtls config help"
 
-/* A u32 setting of KMTLS_CMD_SET_CONFIG. */
+/*
+ * A setting of KMTLS_CMD_SET_CONFIG: a u32 number from min to max, or a
+ * policy action (allow, deny, audit) sent as a u8.
+ */
 struct setting {
 	const char *name;	/* first: looked up by args_find() */
 	uint16_t attr;
 	uint32_t min, max;
 	const char *unit;
+	bool action;
 };
 
 static const struct setting settings[] = {
 	{ "handshake-timeout", KMTLS_A_CONFIG_HANDSHAKE_TIMEOUT_MS,
-	  KMTLS_HANDSHAKE_TIMEOUT_MIN_MS, KMTLS_HANDSHAKE_TIMEOUT_MAX_MS, "ms" },
+	  KMTLS_HANDSHAKE_TIMEOUT_MIN_MS, KMTLS_HANDSHAKE_TIMEOUT_MAX_MS, "ms",
+	  false },
+	{ "policy-default", KMTLS_A_CONFIG_POLICY_DEFAULT, 0, 0, NULL, true },
 };
+
+/* The value of s in arg, into *val; EXIT_OK or a usage error. */
+static int parse_value(struct kmtls_ctx *ctx, const struct setting *s,
+		       const char *arg, uint32_t *val)
+{
+	char why[128];
+	uint8_t action;
+	int ret;
+
+	if (s->action) {
+		if (policy_action_parse(arg, &action, why, sizeof(why)))
+			return usage_error(ctx, CONFIG_HINT,
+					   "invalid %s \"%s\": %s", s->name,
+					   arg, why);
+		*val = action;
+		return EXIT_OK;
+	}
+	ret = args_parse_u32(arg, val);
+	if (ret == -EINVAL)
+		return usage_error(ctx, CONFIG_HINT,
+				   "invalid %s \"%s\": not a number of %s",
+				   s->name, arg, s->unit);
+	/* The kernel checks too; this only saves a round trip. */
+	if (ret || *val < s->min || *val > s->max)
+		return usage_error(ctx, CONFIG_HINT,
+				   "%s \"%s\" out of range %u..%u %s",
+				   s->name, arg, s->min, s->max, s->unit);
+	return EXIT_OK;
+}
 
 /* Text "<setting> <value>" lines, as "config set" takes them. */
 int config_print(FILE *f, const struct kmtls_opts *opts,
@@ -39,6 +76,7 @@ int config_print(FILE *f, const struct kmtls_opts *opts,
 	out_begin(&o);
 	out_u64(&o, "handshake-timeout-ms", "handshake-timeout",
 		st->handshake_timeout_ms, NULL);
+	status_out_policy_default(&o, "policy-default", st);
 	return out_end(&o);
 }
 
@@ -79,17 +117,9 @@ static int config_set(struct kmtls_ctx *ctx, int argc, char **argv)
 		if (given[k])
 			return usage_error(ctx, CONFIG_HINT,
 					   "%s given twice", s->name);
-		ret = args_parse_u32(argv[1], &val[k]);
-		if (ret == -EINVAL)
-			return usage_error(ctx, CONFIG_HINT,
-					   "invalid %s \"%s\": not a number of %s",
-					   s->name, argv[1], s->unit);
-		/* The kernel checks too; this only saves a round trip. */
-		if (ret || val[k] < s->min || val[k] > s->max)
-			return usage_error(ctx, CONFIG_HINT,
-					   "%s \"%s\" out of range %u..%u %s",
-					   s->name, argv[1], s->min, s->max,
-					   s->unit);
+		ret = parse_value(ctx, s, argv[1], &val[k]);
+		if (ret)
+			return ret;
 		given[k] = true;
 	}
 
@@ -97,10 +127,17 @@ static int config_set(struct kmtls_ctx *ctx, int argc, char **argv)
 	if (ret)
 		return ret;
 	nlh = kmtls_nl_msg_start(nl, KMTLS_CMD_SET_CONFIG, 0);
-	for (i = 0; i < ARRAY_SIZE(settings); i++)
-		if (given[i])
+	for (i = 0; i < ARRAY_SIZE(settings); i++) {
+		if (!given[i])
+			continue;
+		if (settings[i].action)
+			mnl_attr_put_u8_check(nlh, KMTLS_NL_TX_SIZE,
+					      settings[i].attr,
+					      (uint8_t)val[i]);
+		else
 			mnl_attr_put_u32_check(nlh, KMTLS_NL_TX_SIZE,
 					       settings[i].attr, val[i]);
+	}
 	return nl_change(ctx, nl, nlh);
 }
 

@@ -121,24 +121,31 @@ static int parse_port(const char *s, uint16_t *port, char *why,
 	return 0;
 }
 
-/* PORT[-PORT], in place. */
-static int parse_ports(char *s, struct kmtls_dest *d, char *why,
-		       size_t whylen)
+int port_range_parse(const char *s, uint16_t *pmin, uint16_t *pmax,
+		     char *why, size_t whylen)
 {
-	char *dash = strchr(s, '-');
+	char buf[DEST_ARG_MAX], *dash;
+	uint16_t lo, hi;
 
-	if (dash)
-		*dash = '\0';
-	if (parse_port(s, &d->port_min, why, whylen))
-		return -EINVAL;
-	d->port_max = d->port_min;
-	if (dash && parse_port(dash + 1, &d->port_max, why, whylen))
-		return -EINVAL;
-	if (d->port_max < d->port_min) {
-		snprintf(why, whylen, "port range %u-%u is inverted",
-			 d->port_min, d->port_max);
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(why, whylen, "invalid port \"%s\"", s);
 		return -EINVAL;
 	}
+	memcpy(buf, s, strlen(s) + 1);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (parse_port(buf, &lo, why, whylen))
+		return -EINVAL;
+	hi = lo;
+	if (dash && parse_port(dash + 1, &hi, why, whylen))
+		return -EINVAL;
+	if (hi < lo) {
+		snprintf(why, whylen, "port range %u-%u is inverted", lo, hi);
+		return -EINVAL;
+	}
+	*pmin = lo;
+	*pmax = hi;
 	return 0;
 }
 
@@ -227,7 +234,8 @@ int dest_parse(const char *s, struct kmtls_dest *d, char *why, size_t whylen)
 		}
 		d->prefix_len = (uint8_t)v;
 	}
-	if (ports && parse_ports(ports, d, why, whylen))
+	if (ports && port_range_parse(ports, &d->port_min, &d->port_max, why,
+				      whylen))
 		return -EINVAL;
 	return dest_check(d, why, whylen);
 }

@@ -11,6 +11,10 @@
  *	    age 1.2s netns 4026531840 local spiffe://a.test/cli
  *	    peer spiffe://a.test/srv			(one line; wrapped here)
  *
+ * A flow the policy let through only because of an audit rule or an audit
+ * default ends in "would-deny" (JSON: "would-deny": true; false for the
+ * others, and when the kernel does not send the attribute).
+ *
  * A flow still in its handshake has no cipher and no peer ID yet.  A role,
  * state or cipher this program does not know is printed as its number
  * ("role 7", "cipher 99"; a JSON number instead of a string), so a newer
@@ -106,6 +110,7 @@ static const struct kmtls_nl_policy flow_policy[KMTLS_A_FLOW_MAX + 1] = {
 	[KMTLS_A_FLOW_STATE] = { KMTLS_NL_U8, true, "state" },
 	[KMTLS_A_FLOW_AGE_MS] = { KMTLS_NL_U64, true, "age-ms" },
 	[KMTLS_A_FLOW_NETNS] = { KMTLS_NL_U32, true, "netns" },
+	[KMTLS_A_FLOW_WOULD_DENY] = { KMTLS_NL_U8, false, "would-deny" },
 };
 
 void flow_list_free(struct kmtls_flow_list *l)
@@ -166,6 +171,8 @@ static int flow_cb(const struct nlmsghdr *nlh, const struct nlattr *const *tb,
 		f.has_cipher = true;
 		f.cipher = mnl_attr_get_u16(tb[KMTLS_A_FLOW_CIPHER]);
 	}
+	if (tb[KMTLS_A_FLOW_WOULD_DENY])
+		f.would_deny = mnl_attr_get_u8(tb[KMTLS_A_FLOW_WOULD_DENY]) != 0;
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 16;
@@ -263,6 +270,9 @@ int flow_print(FILE *f, const struct kmtls_opts *opts,
 		out_str(&o, "local-id", "local", fl->local_id);
 		if (fl->peer_id)
 			out_str(&o, "peer-id", "peer", fl->peer_id);
+		if (fl->would_deny)
+			out_text(&o, "would-deny");
+		out_json_bool(&o, "would-deny", fl->would_deny);
 		out_item_end(&o);
 	}
 	return out_end(&o);

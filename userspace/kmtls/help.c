@@ -10,20 +10,24 @@ void help_main(FILE *f)
 {
 	fputs("Usage: kmtls [OPTIONS] OBJECT [COMMAND [ARGS]]\n"
 	      "       kmtls help [OBJECT]\n"
-	      "where  OBJECT  := { status | config | identity | dest | flows | help }\n"
+	      "where  OBJECT  := { status | config | identity | dest | flows | policy |\n"
+	      "                    help }\n"
 	      "       OPTIONS := { -j | -p | -V | -h }\n"
 	      "\n"
 	      "Objects and commands may be shortened to any unique prefix.\n"
 	      "\n"
 	      "  status [show]                       module version, daemon state, counters\n"
 	      "  config [show]                       node-wide settings\n"
-	      "  config set handshake-timeout MS     change a setting (CAP_NET_ADMIN)\n"
+	      "  config set SETTING VALUE            change a setting (CAP_NET_ADMIN)\n"
 	      "  identity [show | list]              cgroups and their SPIFFE IDs\n"
 	      "  identity add cgroup PATH SPIFFE-ID  give a cgroup an identity (CAP_NET_ADMIN)\n"
 	      "  identity del cgroup PATH            take it away (CAP_NET_ADMIN)\n"
 	      "  dest [show | list]                  declared destinations\n"
 	      "  dest { add | del } DEST             declare or remove one (CAP_NET_ADMIN)\n"
 	      "  flows [show | list]                 meshed connections, ss style\n"
+	      "  policy [show | list] [-s]           policy rules (-s: hit counters)\n"
+	      "  policy { add | del } RULE           add or remove a rule (CAP_NET_ADMIN)\n"
+	      "  policy flush                        remove every rule (CAP_NET_ADMIN)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -j, --json      print JSON\n"
@@ -38,8 +42,9 @@ void help_status(FILE *f)
 	      "       kmtls status help\n"
 	      "\n"
 	      "Prints the module version, whether a handshake daemon is attached,\n"
-	      "the handshake timeout, the meshed flows tracked, and the handshake\n"
-	      "and configuration counters since the module was loaded.\n", f);
+	      "the handshake timeout, the meshed flows tracked, the handshake and\n"
+	      "configuration counters since the module was loaded, and the policy's\n"
+	      "default and counters of connections denied and flagged would-deny.\n", f);
 }
 
 void help_config(FILE *f)
@@ -48,10 +53,14 @@ void help_config(FILE *f)
 		"Usage: kmtls config [ show ]\n"
 		"       kmtls config set SETTING VALUE [ SETTING VALUE ]...\n"
 		"       kmtls config help\n"
-		"where  SETTING VALUE := handshake-timeout MS\n"
+		"where  SETTING VALUE := { handshake-timeout MS |\n"
+		"                          policy-default { allow | deny | audit } }\n"
 		"\n"
 		"  handshake-timeout MS  how long the kernel waits for the handshake\n"
 		"                        daemon, in milliseconds (%u..%u)\n"
+		"  policy-default ACTION what the policy does with a connection no rule\n"
+		"                        decides (the module loads with allow; audit is\n"
+		"                        allow, flagging the flow \"would-deny\")\n"
 		"\n"
 		"\"config show\" prints the settings in the form \"config set\" takes.\n"
 		"\"config set\" needs CAP_NET_ADMIN.\n",
@@ -107,7 +116,7 @@ void help_flows(FILE *f)
 	      "\n"
 	      "Prints the meshed connections the module tracks, one per line:\n"
 	      "  ROLE LOCAL -> PEER STATE [CIPHER] age AGE netns INODE local SPIFFE-ID\n"
-	      "       [peer SPIFFE-ID]\n"
+	      "       [peer SPIFFE-ID] [would-deny]\n"
 	      "where  ROLE   := { client | server }\n"
 	      "       STATE  := { handshake | established }\n"
 	      "       CIPHER := { aes-128-gcm | aes-256-gcm | chacha20-poly1305 }\n"
@@ -115,8 +124,41 @@ void help_flows(FILE *f)
 	      "\n"
 	      "The cipher and the peer's verified SPIFFE ID appear once the handshake\n"
 	      "succeeded.  INODE is the socket's network namespace (as lsns shows it).\n"
+	      "\"would-deny\": the policy let the flow through only because of an\n"
+	      "audit rule or an audit default (see \"kmtls policy help\").\n"
 	      "-j prints each flow's id and the exact age in milliseconds too.\n"
 	      "\"flow\" works as well as \"flows\".  Any user may run it.\n", f);
+}
+
+void help_policy(FILE *f)
+{
+	fputs("Usage: kmtls policy [ show | list ] [ -s ]\n"
+	      "       kmtls policy { add | del } RULE\n"
+	      "       kmtls policy flush\n"
+	      "       kmtls policy help\n"
+	      "where  RULE    := [ src PATTERN ] [ dst PATTERN ] [ port P[-Q] ]\n"
+	      "                  action ACTION\n"
+	      "       PATTERN := { * | spiffe://TD/* | spiffe://TD/PATH/* | SPIFFE-ID }\n"
+	      "       ACTION  := { allow | deny | audit }\n"
+	      "\n"
+	      "A rule matches a connection from a client whose SPIFFE ID matches src\n"
+	      "to a server whose ID matches dst, on a server port from P to Q.  The\n"
+	      "words come in any order, each once; src and dst default to \"*\" (any\n"
+	      "identity), the ports to 1-65535.  \"spiffe://TD/PATH/*\" matches the IDs\n"
+	      "under PATH, at a segment boundary.\n"
+	      "\n"
+	      "Decision: a matching deny rule denies; else a matching allow or audit\n"
+	      "rule allows; else an allow rule whose dst matches the server denies\n"
+	      "(an audit rule: allows, flagging the flow \"would-deny\" in \"kmtls\n"
+	      "flows\"); else the default (\"kmtls config set policy-default\").\n"
+	      "\n"
+	      "\"policy del\" removes the rule with exactly these patterns, ports and\n"
+	      "action.  \"policy show\" prints one rule per line in the form \"policy\n"
+	      "add\" takes, every field written out; -s adds each rule's hit counter.\n"
+	      "In a shell, quote the patterns with a \"*\" (\'spiffe://TD/*\').  Example:\n"
+	      "  kmtls policy add src spiffe://prod.example/triage \\\n"
+	      "      dst spiffe://prod.example/postgres port 5432 action allow\n"
+	      "\"add\", \"del\" and \"flush\" need CAP_NET_ADMIN.\n", f);
 }
 
 struct help_topic {
@@ -130,6 +172,7 @@ static const struct help_topic topics[] = {
 	{ "identity", help_identity },
 	{ "dest", help_dest },
 	{ "flows", help_flows },
+	{ "policy", help_policy },
 	{ "help", help_main },
 };
 

@@ -83,6 +83,13 @@ struct kmtls_status {
 	uint64_t handshakes_failed;
 	uint64_t config_changes;
 	uint64_t refused_no_daemon;
+	/* The policy's; a module without the policy sends none of them. */
+	bool has_policy_default;
+	uint8_t policy_default;		/* enum kmtls_action, or newer */
+	bool has_policy_denied;
+	uint64_t policy_denied;
+	bool has_policy_would_deny;
+	uint64_t policy_would_deny;
 	bool received;		/* a reply was decoded into this */
 };
 
@@ -93,6 +100,11 @@ int status_fetch(struct kmtls_nl *nl, struct kmtls_status *st,
 		 struct kmtls_nl_err *err);
 int status_print(FILE *f, const struct kmtls_opts *opts,
 		 const struct kmtls_status *st);
+struct out;
+/* The policy default as a field (out.h), when the module reported it:
+ * its name, or its number when this program does not know it. */
+void status_out_policy_default(struct out *o, const char *label,
+			       const struct kmtls_status *st);
 int cmd_status(struct kmtls_ctx *ctx, int argc, char **argv);
 
 /* config.c */
@@ -201,6 +213,12 @@ int dest_parse(const char *s, struct kmtls_dest *d, char *why, size_t whylen);
 int dest_check(const struct kmtls_dest *d, char *why, size_t whylen);
 /* d in the shortest form dest_parse() takes back; len >= DEST_STRLEN. */
 void dest_format(const struct kmtls_dest *d, char *buf, size_t len);
+/*
+ * PORT[-PORT]: 1..65535, the range not inverted; one port is the range
+ * PORT-PORT.  0, or -EINVAL with a reason in why (naming the port).
+ */
+int port_range_parse(const char *s, uint16_t *pmin, uint16_t *pmax,
+		     char *why, size_t whylen);
 bool dest_put(struct nlmsghdr *nlh, const struct kmtls_dest *d);
 void dest_list_free(struct kmtls_dest_list *l);
 void dest_reply_init(struct kmtls_nl_reply *reply, const struct nlattr **tb,
@@ -226,6 +244,7 @@ struct kmtls_flow {
 	uint16_t cipher;	/* TLS_CIPHER_* of linux/tls.h */
 	char *local_id;		/* owned */
 	char *peer_id;		/* owned; NULL until the handshake succeeded */
+	bool would_deny;	/* let through only because of audit */
 };
 
 /* The flows a dump returned; flow_list_free() releases them. */
@@ -249,6 +268,65 @@ int flow_print(FILE *f, const struct kmtls_opts *opts,
 	       const struct kmtls_flow_list *l);
 int cmd_flows(struct kmtls_ctx *ctx, int argc, char **argv);
 
+/*
+ * A policy rule (KMTLS_CMD_POLICY_*): client identity pattern x server
+ * identity pattern x server port range -> action.  In a rule_list the
+ * strings are owned; from policy_parse() they point into its argv.
+ */
+struct kmtls_rule {
+	char *src;		/* pattern; "*" is any identity */
+	char *dst;
+	uint16_t port_min;	/* 1..65535, host order */
+	uint16_t port_max;	/* port_min..65535 */
+	uint8_t action;		/* enum kmtls_action, or a newer value */
+	uint64_t hits;		/* dumps only */
+};
+
+struct kmtls_rule_list {
+	struct kmtls_rule *v;
+	size_t n, cap;
+};
+
+/* policy.c */
+/* "allow", "deny", "audit"; NULL for a value this program does not know. */
+const char *policy_action_name(uint8_t action);
+/*
+ * An action by name or unique prefix into *action (KMTLS_ACTION_*).  0, or
+ * -EINVAL with a reason in why ("expected allow, deny or audit", ...).
+ */
+int policy_action_parse(const char *s, uint8_t *action, char *why,
+			size_t whylen);
+/*
+ * Is s a pattern: "*"; a trust domain, or an ID, followed by a last
+ * segment "*" (spiffe://TD/{*}, spiffe://TD/PATH/{*}); or an exact SPIFFE
+ * ID?  spiffe_id_check() judges the ID, and the trust domain alone.  0, or
+ * -EINVAL with a reason in *why.
+ */
+int policy_pattern_check(const char *s, const char **why);
+/*
+ * The words of "policy add" and "policy del" after the command:
+ *	[src PATTERN] [dst PATTERN] [port P[-Q]] action ACTION
+ * in any order, each once, keywords and actions by unique prefix.
+ * Omitted patterns are "*", omitted ports 1-65535.  0, or -EINVAL with a
+ * message in why.
+ */
+int policy_parse(int argc, char **argv, struct kmtls_rule *r, char *why,
+		 size_t whylen);
+/* The request attributes (all five, defaults explicit); false if they do
+ * not fit in KMTLS_NL_TX_SIZE. */
+bool policy_put(struct nlmsghdr *nlh, const struct kmtls_rule *r);
+void policy_list_free(struct kmtls_rule_list *l);
+void policy_reply_init(struct kmtls_nl_reply *reply, const struct nlattr **tb,
+		       struct kmtls_rule_list *l);
+/*
+ * Text: one rule per line in the form "policy add" takes after the
+ * command, "src P dst P port N[-M] action A", then " hits N" with stats.
+ * JSON: an array of objects, hits always.
+ */
+int policy_print(FILE *f, const struct kmtls_opts *opts, bool stats,
+		 const struct kmtls_rule_list *l);
+int cmd_policy(struct kmtls_ctx *ctx, int argc, char **argv);
+
 /* help.c */
 int cmd_help(struct kmtls_ctx *ctx, int argc, char **argv);
 void help_main(FILE *f);
@@ -257,5 +335,6 @@ void help_config(FILE *f);
 void help_identity(FILE *f);
 void help_dest(FILE *f);
 void help_flows(FILE *f);
+void help_policy(FILE *f);
 
 #endif /* KMTLS_CLI_H */

@@ -151,6 +151,12 @@ void out_json_u64(struct out *o, const char *key, uint64_t val)
 		json_u64(&o->jw, key, val);
 }
 
+void out_json_bool(struct out *o, const char *key, bool val)
+{
+	if (o->json)
+		json_bool(&o->jw, key, val);
+}
+
 int out_end(struct out *o)
 {
 	if (o->json) {

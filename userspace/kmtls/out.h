@@ -71,6 +71,7 @@ void out_text_field(struct out *o, const char *label, const char *val);
 /* JSON only. */
 void out_json_str(struct out *o, const char *key, const char *val);
 void out_json_u64(struct out *o, const char *key, uint64_t val);
+void out_json_bool(struct out *o, const char *key, bool val);
 
 /* Returns 0, or -1 on a write error (or a misused JSON writer). */
 int out_end(struct out *o);

@@ -5,7 +5,7 @@
  *	kmtls [OPTIONS] OBJECT [COMMAND [ARGS]]
  *
  * Each object lives in its own file (status.c, config.c, identity.c,
- * dest.c, flow.c, help.c).  "flow" finds "flows" as a prefix.
+ * dest.c, flow.c, policy.c, help.c).  "flow" finds "flows" as a prefix.
  */
 #include "kmtls.h"
 
@@ -15,6 +15,7 @@ static const struct kmtls_cmd objects[] = {
 	{ "identity", cmd_identity },
 	{ "dest", cmd_dest },
 	{ "flows", cmd_flows },
+	{ "policy", cmd_policy },
 	{ "help", cmd_help },
 };
 

@@ -22,6 +22,10 @@ static const struct kmtls_nl_policy status_policy[KMTLS_A_STATUS_MAX + 1] = {
 	[KMTLS_A_STATUS_CONFIG_CHANGES] = { KMTLS_NL_U64, true, "config-changes" },
 	[KMTLS_A_STATUS_PAD] = { KMTLS_NL_PAD, false, "pad" },
 	[KMTLS_A_STATUS_REFUSED_NO_DAEMON] = { KMTLS_NL_U64, true, "refused-no-daemon" },
+	/* Optional: a module from before the policy does not send them. */
+	[KMTLS_A_STATUS_POLICY_DEFAULT] = { KMTLS_NL_U8, false, "policy-default" },
+	[KMTLS_A_STATUS_POLICY_DENIED] = { KMTLS_NL_U64, false, "policy-denied" },
+	[KMTLS_A_STATUS_POLICY_WOULD_DENY] = { KMTLS_NL_U64, false, "policy-would-deny" },
 };
 
 static int status_cb(const struct nlmsghdr *nlh, const struct nlattr *const *tb,
@@ -44,6 +48,21 @@ static int status_cb(const struct nlmsghdr *nlh, const struct nlattr *const *tb,
 		mnl_attr_get_u64(tb[KMTLS_A_STATUS_CONFIG_CHANGES]);
 	st->refused_no_daemon =
 		mnl_attr_get_u64(tb[KMTLS_A_STATUS_REFUSED_NO_DAEMON]);
+	if (tb[KMTLS_A_STATUS_POLICY_DEFAULT]) {
+		st->has_policy_default = true;
+		st->policy_default =
+			mnl_attr_get_u8(tb[KMTLS_A_STATUS_POLICY_DEFAULT]);
+	}
+	if (tb[KMTLS_A_STATUS_POLICY_DENIED]) {
+		st->has_policy_denied = true;
+		st->policy_denied =
+			mnl_attr_get_u64(tb[KMTLS_A_STATUS_POLICY_DENIED]);
+	}
+	if (tb[KMTLS_A_STATUS_POLICY_WOULD_DENY]) {
+		st->has_policy_would_deny = true;
+		st->policy_would_deny =
+			mnl_attr_get_u64(tb[KMTLS_A_STATUS_POLICY_WOULD_DENY]);
+	}
 	st->received = true;
 	return 0;
 }
@@ -81,6 +100,19 @@ int status_fetch(struct kmtls_nl *nl, struct kmtls_status *st,
 	return 0;
 }
 
+void status_out_policy_default(struct out *o, const char *label,
+			       const struct kmtls_status *st)
+{
+	const char *name = policy_action_name(st->policy_default);
+
+	if (!st->has_policy_default)
+		return;
+	if (name)
+		out_str(o, "policy-default", label, name);
+	else
+		out_u64(o, "policy-default", label, st->policy_default, NULL);
+}
+
 /* Text "label: value" lines; JSON keys are the spec's attribute names. */
 int status_print(FILE *f, const struct kmtls_opts *opts,
 		 const struct kmtls_status *st)
@@ -102,6 +134,13 @@ int status_print(FILE *f, const struct kmtls_opts *opts,
 		NULL);
 	out_u64(&o, "refused-no-daemon", "refused, no daemon",
 		st->refused_no_daemon, NULL);
+	status_out_policy_default(&o, "policy default", st);
+	if (st->has_policy_denied)
+		out_u64(&o, "policy-denied", "policy denied",
+			st->policy_denied, NULL);
+	if (st->has_policy_would_deny)
+		out_u64(&o, "policy-would-deny", "policy would deny",
+			st->policy_would_deny, NULL);
 	return out_end(&o);
 }
 

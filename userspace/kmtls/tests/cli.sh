@@ -65,6 +65,30 @@ expect "  ... its help" "$out" "Usage: kmtls flows [ show | list ]"
 check "flows with an argument exits 2" 2 "$KMTLS" flows show 10.0.0.1
 expect "  ... and points at its help" "$err" 'kmtls: unexpected argument "10.0.0.1"'
 
+check "policy help exits 0" 0 "$KMTLS" policy help
+expect "  ... on stdout" "$out" "Usage: kmtls policy [ show | list ] [ -s ]"
+check "help pol finds policy" 0 "$KMTLS" help pol
+expect "  ... its help" "$out" "Usage: kmtls policy [ show | list ] [ -s ]"
+check "policy add help exits 0" 0 "$KMTLS" policy add help
+check "policy add without action exits 2" 2 "$KMTLS" policy add src 'spiffe://a/b' dst '*'
+expect "  ... and says what is missing" "$err" 'kmtls: missing "action allow|deny|audit"'
+check "policy add, unknown action exits 2" 2 "$KMTLS" policy add action permit
+expect "  ... explained" "$err" 'kmtls: invalid action "permit": expected allow, deny or audit'
+check "policy add, bad pattern exits 2" 2 "$KMTLS" policy add dst 'spiffe://a/b*' action deny
+expect "  ... explained" "$err" 'kmtls: invalid dst pattern "spiffe://a/b*": "*" only stands alone or as the whole last path segment (spiffe://TRUST-DOMAIN/*, spiffe://TRUST-DOMAIN/PATH/*)'
+check "policy add, upper-case trust domain exits 2" 2 "$KMTLS" policy add src 'spiffe://Prod/*' action allow
+check "policy add, port 0 exits 2" 2 "$KMTLS" policy add port 0 action allow
+check "policy add, port 65536 exits 2" 2 "$KMTLS" policy add port 65536 action allow
+check "policy add, inverted ports exit 2" 2 "$KMTLS" policy add port 90-80 action allow
+check "policy add, port garbage exits 2" 2 "$KMTLS" policy add port 80x action allow
+check "policy add, a word twice exits 2" 2 "$KMTLS" policy add action allow src '*' src '*'
+expect "  ... explained" "$err" 'kmtls: src given twice'
+check "policy del, unknown keyword exits 2" 2 "$KMTLS" policy del action deny hits 3
+check "policy flush with an argument exits 2" 2 "$KMTLS" policy flush now
+check "policy show with an argument exits 2" 2 "$KMTLS" policy show all
+check "config set policy-default bogus exits 2" 2 "$KMTLS" config set policy-default maybe
+expect "  ... explained" "$err" 'kmtls: invalid policy-default "maybe": expected allow, deny or audit'
+
 # works CMD... : works (module loaded) or fails with exit 1, never 2.
 works() {
 	"$KMTLS" "$@" >"$out" 2>"$err"
@@ -88,6 +112,10 @@ works identity show
 works -j dest list
 works flows
 works -j flow
+works policy
+works policy show -s
+works -j policy list
+works -p policy -s
 
 [ -w /dev/full ] && {
 	"$KMTLS" help >/dev/full 2>"$err"

@@ -90,6 +90,7 @@ struct raw_flow {
 	uint32_t netns;
 	uint16_t skip;		/* an attribute to leave out */
 	int addrlen;		/* bytes of address to send; 0: the family's */
+	int would_deny;		/* -1: no attribute; else its u8 value */
 };
 
 static void put_addr(struct nlmsghdr *nlh, uint16_t type, const char *s,
@@ -140,6 +141,9 @@ static void put_flow(struct msgbuf *m, const struct raw_flow *r)
 		mnl_attr_put_u64(nlh, KMTLS_A_FLOW_AGE_MS, r->age_ms);
 	if (r->skip != KMTLS_A_FLOW_NETNS)
 		mnl_attr_put_u32(nlh, KMTLS_A_FLOW_NETNS, r->netns);
+	if (r->would_deny >= 0)
+		mnl_attr_put_u8(nlh, KMTLS_A_FLOW_WOULD_DENY,
+				(uint8_t)r->would_deny);
 	msg_end(m, nlh);
 }
 
@@ -193,6 +197,7 @@ static int decode(const struct raw_flow *r, size_t n,
 #define NETNS	4026531840u
 
 static const struct raw_flow v4_client = {
+	.would_deny = -1,
 	.id = 17, .role = KMTLS_ROLE_CLIENT,
 	.local = "10.21.0.1", .lport = 40312,
 	.peer = "10.21.0.2", .pport = 7000,
@@ -202,6 +207,7 @@ static const struct raw_flow v4_client = {
 };
 
 static const struct raw_flow v6_server = {
+	.would_deny = -1,
 	.id = 18, .role = KMTLS_ROLE_SERVER,
 	.local = "fd00::2", .lport = 7000,
 	.peer = "fd00::1:0:0:1", .pport = 51000,
@@ -212,6 +218,7 @@ static const struct raw_flow v6_server = {
 };
 
 static const struct raw_flow in_handshake = {
+	.would_deny = -1,
 	.id = 19, .role = KMTLS_ROLE_CLIENT,
 	.local = "127.0.0.1", .lport = 1,
 	.peer = "127.0.0.1", .pport = 65535,
@@ -220,6 +227,7 @@ static const struct raw_flow in_handshake = {
 };
 
 static const struct raw_flow chacha = {
+	.would_deny = -1,
 	.id = UINT64_MAX, .role = KMTLS_ROLE_SERVER,
 	.local = "::1", .lport = 443, .peer = "::ffff:10.0.0.1", .pport = 2,
 	.local_id = "spiffe://b.test/ns/x", .peer_id = "spiffe://b.test/ns/y",
@@ -229,6 +237,7 @@ static const struct raw_flow chacha = {
 };
 
 static const struct raw_flow unknown = {
+	.would_deny = -1,
 	.id = 20, .role = 7,
 	.local = "10.0.0.1", .lport = 80, .peer = "10.0.0.2", .pport = 81,
 	.local_id = "spiffe://a.test/x", .peer_id = "spiffe://a.test/y",
@@ -288,19 +297,19 @@ static void test_flows(void)
 	       "\"state\":\"established\",\"cipher\":\"aes-128-gcm\","
 	       "\"age-ms\":1234,\"netns\":4026531840,"
 	       "\"local-id\":\"spiffe://a.test/cli\","
-	       "\"peer-id\":\"spiffe://a.test/srv\"},"
+	       "\"peer-id\":\"spiffe://a.test/srv\",\"would-deny\":false},"
 	       "{\"id\":18,\"role\":\"server\",\"family\":\"inet6\","
 	       "\"local-addr\":\"fd00::2\",\"local-port\":7000,"
 	       "\"peer-addr\":\"fd00::1:0:0:1\",\"peer-port\":51000,"
 	       "\"state\":\"established\",\"cipher\":\"aes-256-gcm\","
 	       "\"age-ms\":3723000,\"netns\":4026531841,"
 	       "\"local-id\":\"spiffe://a.test/srv\","
-	       "\"peer-id\":\"spiffe://a.test/cli\"},"
+	       "\"peer-id\":\"spiffe://a.test/cli\",\"would-deny\":false},"
 	       "{\"id\":19,\"role\":\"client\",\"family\":\"inet\","
 	       "\"local-addr\":\"127.0.0.1\",\"local-port\":1,"
 	       "\"peer-addr\":\"127.0.0.1\",\"peer-port\":65535,"
 	       "\"state\":\"handshake\",\"age-ms\":5,\"netns\":4026531840,"
-	       "\"local-id\":\"spiffe://a.test/cli\"}]\n",
+	       "\"local-id\":\"spiffe://a.test/cli\",\"would-deny\":false}]\n",
 	       "flows as JSON: no cipher or peer-id key in the handshake");
 	is_int(pret, 0, "  ... and reports success");
 	free(s);
@@ -320,7 +329,8 @@ static void test_flows(void)
 	       "    \"state\": \"handshake\",\n"
 	       "    \"age-ms\": 5,\n"
 	       "    \"netns\": 4026531840,\n"
-	       "    \"local-id\": \"spiffe://a.test/cli\"\n"
+	       "    \"local-id\": \"spiffe://a.test/cli\",\n"
+	       "    \"would-deny\": false\n"
 	       "  }\n"
 	       "]\n",
 	       "a flow as pretty JSON");
@@ -356,14 +366,14 @@ static void test_unknown_values(void)
 	       "\"peer-addr\":\"10.0.0.2\",\"peer-port\":81,"
 	       "\"state\":9,\"cipher\":99,\"age-ms\":60000,\"netns\":1,"
 	       "\"local-id\":\"spiffe://a.test/x\","
-	       "\"peer-id\":\"spiffe://a.test/y\"},"
+	       "\"peer-id\":\"spiffe://a.test/y\",\"would-deny\":false},"
 	       "{\"id\":18446744073709551615,\"role\":\"server\","
 	       "\"family\":\"inet6\",\"local-addr\":\"::1\",\"local-port\":443,"
 	       "\"peer-addr\":\"::ffff:10.0.0.1\",\"peer-port\":2,"
 	       "\"state\":\"established\",\"cipher\":\"chacha20-poly1305\","
 	       "\"age-ms\":187259999,\"netns\":4294967295,"
 	       "\"local-id\":\"spiffe://b.test/ns/x\","
-	       "\"peer-id\":\"spiffe://b.test/ns/y\"}]\n",
+	       "\"peer-id\":\"spiffe://b.test/ns/y\",\"would-deny\":false}]\n",
 	       "JSON: unknown values as numbers");
 	free(s);
 	flow_list_free(&l);
@@ -439,6 +449,72 @@ static void test_optional(void)
 	s = print(&l, pretty, &pret);
 	is_str(s, "[]\n", "no flows: pretty JSON []");
 	free(s);
+}
+
+static void test_would_deny(void)
+{
+	struct raw_flow r[2] = { v4_client, v6_server };
+	struct kmtls_flow_list l = { 0 };
+	struct kmtls_nl_err err;
+	char *s;
+	int ret, pret;
+
+	r[0].would_deny = 1;
+	r[1].would_deny = 0;
+	ret = decode(r, 2, &l, &err);
+	ok(ret == 0 && l.n == 2 && l.v[0].would_deny && !l.v[1].would_deny,
+	   "would-deny decoded (1 and 0)");
+	s = print(&l, text, &pret);
+	is_str(s,
+	       "client 10.21.0.1:40312 -> 10.21.0.2:7000 established aes-128-gcm"
+	       " age 1.2s netns 4026531840 local spiffe://a.test/cli"
+	       " peer spiffe://a.test/srv would-deny\n"
+	       "server [fd00::2]:7000 -> [fd00::1:0:0:1]:51000 established"
+	       " aes-256-gcm age 1h02m netns 4026531841"
+	       " local spiffe://a.test/srv peer spiffe://a.test/cli\n",
+	       "text: \"would-deny\" last when 1, nothing when 0");
+	free(s);
+	s = print(&l, json, &pret);
+	ok(s && strstr(s, "\"peer-id\":\"spiffe://a.test/srv\",\"would-deny\":true}") &&
+	   strstr(s, "\"peer-id\":\"spiffe://a.test/cli\",\"would-deny\":false}"),
+	   "JSON: \"would-deny\": true / false");
+	free(s);
+	flow_list_free(&l);
+
+	/* In the handshake, would-deny without a peer. */
+	r[0] = in_handshake;
+	r[0].would_deny = 1;
+	ret = decode(r, 1, &l, &err);
+	s = print(&l, text, &pret);
+	ok(ret == 0 && s && strstr(s, "local spiffe://a.test/cli would-deny\n"),
+	   "text: would-deny after the local ID when there is no peer");
+	free(s);
+	flow_list_free(&l);
+
+	/* Any non-zero value counts. */
+	r[0] = v4_client;
+	r[0].would_deny = 2;
+	ret = decode(r, 1, &l, &err);
+	ok(ret == 0 && l.n == 1 && l.v[0].would_deny,
+	   "would-deny 2 taken as true");
+	flow_list_free(&l);
+
+	/* The wrong size. */
+	{
+		struct msgbuf *m = calloc(1, sizeof(*m));
+		struct nlmsghdr *nlh = (void *)m->b;
+
+		put_flow(m, &v4_client);
+		m->len = 0;
+		mnl_attr_put_u16(nlh, KMTLS_A_FLOW_WOULD_DENY, 1);
+		msg_end(m, nlh);
+		put_done(m, 0);
+		ret = process(m, 0, m->len, &l, &err);
+		ok(ret == -EBADMSG && strstr(err.msg, "would-deny has a bad size"),
+		   "a two-byte would-deny refused");
+		flow_list_free(&l);
+		free(m);
+	}
 }
 
 static void test_escape(void)
@@ -723,6 +799,7 @@ int main(void)
 	test_flows();
 	test_unknown_values();
 	test_optional();
+	test_would_deny();
 	test_escape();
 	test_many();
 	test_bad();

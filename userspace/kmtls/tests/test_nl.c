@@ -349,6 +349,49 @@ static void test_malformed_attrs(void)
 	   "message without genl header rejected");
 }
 
+/* The policy's attributes: decoded when present, optional. */
+static void test_policy_status(void)
+{
+	struct kmtls_status st;
+	struct kmtls_nl_err err;
+	struct msgbuf m;
+	struct nlmsghdr *nlh;
+	int ret;
+
+	memset(&m, 0, sizeof(m));
+	put_status(&m, NO_SKIP, true);
+	ret = process_status(&m, m.len, &st, &err);
+	ok(ret == 1 && !st.has_policy_default && !st.has_policy_denied &&
+	   !st.has_policy_would_deny,
+	   "status from a module without the policy: accepted, no policy fields");
+
+	memset(&m, 0, sizeof(m));
+	nlh = put_status(&m, NO_SKIP, true);
+	m.len -= NLMSG_ALIGN(nlh->nlmsg_len);
+	mnl_attr_put_u8(nlh, KMTLS_A_STATUS_POLICY_DEFAULT, KMTLS_ACTION_DENY);
+	mnl_attr_put(nlh, KMTLS_A_STATUS_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, KMTLS_A_STATUS_POLICY_DENIED, 11);
+	mnl_attr_put(nlh, KMTLS_A_STATUS_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, KMTLS_A_STATUS_POLICY_WOULD_DENY, UINT64_MAX);
+	msg_end(&m, nlh);
+	ret = process_status(&m, m.len, &st, &err);
+	ok(ret == 1 && st.has_policy_default && st.policy_default == 2 &&
+	   st.has_policy_denied && st.policy_denied == 11 &&
+	   st.has_policy_would_deny && st.policy_would_deny == UINT64_MAX,
+	   "status with policy-default, policy-denied, policy-would-deny");
+
+	memset(&m, 0, sizeof(m));
+	put_status_plus(&m, KMTLS_A_STATUS_POLICY_DEFAULT, "\1\0", 2);
+	ret = process_status(&m, m.len, &st, &err);
+	ok(ret == -EBADMSG && has(&err, "policy-default has a bad size"),
+	   "a two-byte policy-default rejected");
+	memset(&m, 0, sizeof(m));
+	put_status_plus(&m, KMTLS_A_STATUS_POLICY_DENIED, "\1\0\0\0", 4);
+	ret = process_status(&m, m.len, &st, &err);
+	ok(ret == -EBADMSG && has(&err, "policy-denied has a bad size"),
+	   "a four-byte policy-denied rejected");
+}
+
 static void test_last_attr_unpadded(void)
 {
 	static const struct kmtls_nl_policy pol[3] = {
@@ -644,6 +687,7 @@ int main(void)
 	test_good();
 	test_reply_null();
 	test_malformed_attrs();
+	test_policy_status();
 	test_last_attr_unpadded();
 	test_truncated();
 	test_errors();

@@ -3,6 +3,8 @@
  * Unit tests: the one print path.  The same status goes out as text, JSON
  * and pretty JSON; config show's text is what config set takes.
  */
+#include <linux/kmtls.h>
+
 #include "kmtls.h"
 #include "tap.h"
 
@@ -17,6 +19,9 @@ static const struct kmtls_status st = {
 	.refused_no_daemon = 4,
 };
 
+/* What check() prints: st, or this when set. */
+static const struct kmtls_status *st_with_policy;
+
 static void check(int (*print)(FILE *, const struct kmtls_opts *,
 			       const struct kmtls_status *),
 		  struct kmtls_opts opts, const char *want, const char *name)
@@ -24,7 +29,8 @@ static void check(int (*print)(FILE *, const struct kmtls_opts *,
 	struct capture c;
 	int ret;
 
-	ret = print(capture_start(&c), &opts, &st);
+	ret = print(capture_start(&c), &opts,
+		    st_with_policy ? st_with_policy : &st);
 	is_str(capture_end(&c), want, name);
 	is_int(ret, 0, "  ... and reports success");
 	capture_free(&c);
@@ -109,6 +115,55 @@ int main(void)
 		ok(strstr(c.buf, "\"version\":\"1.0\\u001b[2J\\nflows: 999\\u007f\"") != NULL,
 		   "JSON: the same value escaped as JSON");
 		capture_free(&c);
+	}
+
+	/* A module with the policy: its default and counters. */
+	{
+		struct kmtls_status pst = st;
+
+		pst.has_policy_default = true;
+		pst.policy_default = KMTLS_ACTION_AUDIT;
+		pst.has_policy_denied = true;
+		pst.policy_denied = 5;
+		pst.has_policy_would_deny = true;
+		pst.policy_would_deny = 18446744073709551615ULL;
+		st_with_policy = &pst;
+		check(status_print, text,
+		      "version: 0.1.0 \"dev\"\n"
+		      "daemon attached: yes\n"
+		      "handshake timeout: 10000 ms\n"
+		      "flows: 3\n"
+		      "handshakes: 1099511627781\n"
+		      "failed handshakes: 2\n"
+		      "config changes: 18446744073709551615\n"
+		      "refused, no daemon: 4\n"
+		      "policy default: audit\n"
+		      "policy denied: 5\n"
+		      "policy would deny: 18446744073709551615\n",
+		      "status with the policy as text");
+		check(status_print, json,
+		      "{\"version\":\"0.1.0 \\\"dev\\\"\",\"daemon-attached\":true,"
+		      "\"handshake-timeout-ms\":10000,\"flows\":3,"
+		      "\"handshakes\":1099511627781,\"handshakes-failed\":2,"
+		      "\"config-changes\":18446744073709551615,"
+		      "\"refused-no-daemon\":4,\"policy-default\":\"audit\","
+		      "\"policy-denied\":5,"
+		      "\"policy-would-deny\":18446744073709551615}\n",
+		      "status with the policy as JSON");
+		check(config_print, text,
+		      "handshake-timeout 10000\npolicy-default audit\n",
+		      "config with the policy default as text, in config set form");
+		check(config_print, json,
+		      "{\"handshake-timeout-ms\":10000,\"policy-default\":\"audit\"}\n",
+		      "config with the policy default as JSON");
+		pst.policy_default = 9;
+		check(config_print, text,
+		      "handshake-timeout 10000\npolicy-default 9\n",
+		      "an unknown policy default as its number (text)");
+		check(config_print, json,
+		      "{\"handshake-timeout-ms\":10000,\"policy-default\":9}\n",
+		      "an unknown policy default as its number (JSON)");
+		st_with_policy = NULL;
 	}
 
 	full = fopen("/dev/full", "w");
