@@ -21,7 +21,8 @@ TD=mesh.test
 
 cleanup() {
 	stop_daemon
-	pkill -f "$T/" 2>/dev/null
+	pkill -f "$T/race" 2>/dev/null
+	pkill -f "$T/epollsrv" 2>/dev/null
 	pkill socat 2>/dev/null
 	pkill -f 'busybox httpd' 2>/dev/null
 	pkill -f openssl 2>/dev/null
