@@ -229,9 +229,10 @@ static void kmtls_flow_wake(struct sock *sk)
 {
 	struct socket_wq *wq;
 
+	/* Unconditionally: a waiter may have queued itself just now. */
 	rcu_read_lock();
 	wq = rcu_dereference(sk->sk_wq);
-	if (skwq_has_sleeper(wq))
+	if (wq)
 		wake_up_interruptible_all(&wq->wait);
 	rcu_read_unlock();
 }

@@ -168,9 +168,13 @@ static __poll_t kmtls_hold_poll(struct file *file, struct socket *sock,
 static int kmtls_hold_setsockopt(struct socket *sock, int level, int optname,
 				 sockptr_t optval, unsigned int optlen)
 {
-	/* An application's own ULP would replace the hold. */
+	/* An application's own ULP would replace the hold; once kmtls has
+	 * attached the tls ULP, SOL_TLS would install the application's keys
+	 * and kTLS's ops in place of the hold.
+	 */
 	if ((level == SOL_TCP && optname == TCP_ULP) ||
-	    (level == SOL_IPV6 && optname == IPV6_ADDRFORM))
+	    (level == SOL_IPV6 && optname == IPV6_ADDRFORM) ||
+	    level == SOL_TLS)
 		return -EBUSY;
 	return kmtls_gate_pristine_ops(sock->sk)->setsockopt(sock, level,
 							      optname, optval,
@@ -180,8 +184,9 @@ static int kmtls_hold_setsockopt(struct socket *sock, int level, int optname,
 static int kmtls_hold_getsockopt(struct socket *sock, int level, int optname,
 				 char __user *optval, int __user *optlen)
 {
-	/* Reads the TCP queue directly. */
-	if (level == SOL_TCP && optname == TCP_ZEROCOPY_RECEIVE)
+	/* Reads the TCP queue directly; SOL_TLS is kmtls's business here. */
+	if ((level == SOL_TCP && optname == TCP_ZEROCOPY_RECEIVE) ||
+	    level == SOL_TLS)
 		return -EBUSY;
 	return kmtls_gate_pristine_ops(sock->sk)->getsockopt(sock, level,
 							      optname, optval,
@@ -198,6 +203,23 @@ static int kmtls_hold_shutdown(struct socket *sock, int how)
 	if (kmtls_gate_is_held(sock))
 		return kmtls_gate_pristine_ops(sock->sk)->shutdown(sock, how);
 	return READ_ONCE(sock->ops)->shutdown(sock, how);
+}
+
+/*
+ * connect() on a held socket: it is connecting or connected already.  A
+ * reconnect (AF_UNSPEC, then another address) would leave the flow judged
+ * for the old destination: refused.
+ */
+static int kmtls_hold_connect(struct socket *sock, struct sockaddr *uaddr,
+			      int addr_len, int flags)
+{
+	int err;
+
+	if (!kmtls_gate_is_held(sock))
+		return READ_ONCE(sock->ops)->connect(sock, uaddr, addr_len, flags);
+	if (kmtls_flow_gate_state(sock->sk, &err) == KMTLS_PHASE_FAILED)
+		return -err;
+	return -EALREADY;
 }
 
 static int kmtls_hold_mmap(struct file *file, struct socket *sock,
@@ -222,7 +244,12 @@ static void kmtls_wrap_release_cb(struct sock *sk)
 	kmtls_pristine_prot[fam]->release_cb(sk);
 	if (sk->sk_state == TCP_LISTEN || !sock)
 		return;
-	/* A child, grafted by accept(): decide once, then look like TCP. */
+	/* Only a child grafted by accept() (which marks its socket connected
+	 * before this release): not a listener that was shut down.
+	 */
+	if (sock->state != SS_CONNECTED)
+		return;
+	/* Decide once, then look like TCP. */
 	WRITE_ONCE(sk->sk_prot, kmtls_pristine_prot[fam]);
 	if (!sock->file || READ_ONCE(sock->ops) != kmtls_pristine_ops[fam])
 		return;
@@ -332,6 +359,7 @@ static int kmtls_gate_capture(int family)
 	h->setsockopt = kmtls_hold_setsockopt;
 	h->getsockopt = kmtls_hold_getsockopt;
 	h->shutdown = kmtls_hold_shutdown;
+	h->connect = kmtls_hold_connect;
 	h->mmap = kmtls_hold_mmap;
 
 	*w = *kmtls_pristine_prot[fam];

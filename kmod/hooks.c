@@ -30,6 +30,7 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <linux/tcp.h>
+#include <linux/version.h>
 #include <net/inet_hashtables.h>
 #include <net/inet6_hashtables.h>
 #include <net/ip.h>
@@ -41,6 +42,16 @@
 #include <net/tcp.h>
 
 #include "kmtls.h"
+
+/* TCP_FASTOPEN_CONNECT: connect() deferred until the first write. */
+static bool kmtls_defer_connect(const struct sock *sk)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return inet_test_bit(DEFER_CONNECT, sk);
+#else
+	return inet_sk(sk)->defer_connect;
+#endif
+}
 
 /* The SYN (not SYN-ACK) of a TCP segment whose header starts at @off. */
 static const struct tcphdr *kmtls_syn(const struct sk_buff *skb, int off,
@@ -69,14 +80,18 @@ static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 	if (!th)
 		return NF_ACCEPT;
 
-	if (state->pf == NFPROTO_IPV4) {
-		daddr = &ip_hdr(skb)->daddr;
-		family = AF_INET;
-	} else {
-		daddr = &ipv6_hdr(skb)->daddr;
+	/* The socket's destination, not the header's: IP source routing
+	 * (an option an unprivileged socket may set) changes the latter.
+	 */
+	if (sk->sk_family == AF_INET6 &&
+	    !ipv6_addr_v4mapped(&sk->sk_v6_daddr)) {
+		daddr = &sk->sk_v6_daddr;
 		family = AF_INET6;
+	} else {
+		daddr = &sk->sk_daddr;
+		family = AF_INET;
 	}
-	if (!kmtls_dest_match(family, daddr, ntohs(th->dest)) ||
+	if (!kmtls_dest_match(family, daddr, ntohs(sk->sk_dport)) ||
 	    !kmtls_identity_has(sk))
 		return NF_ACCEPT;
 
@@ -84,8 +99,11 @@ static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 		atomic64_inc(&kmtls_stats.refused_no_daemon);
 		return NF_DROP_ERR(-ECONNREFUSED);
 	}
-	/* Payload in the SYN: Fast Open data, in clear. */
-	if (skb->len > skb_transport_offset(skb) + __tcp_hdrlen(th))
+	/* TCP Fast Open: data in the SYN, or queued behind a SYN that falls
+	 * back to plain (it would leave before the handshake), in clear.
+	 */
+	if (skb->len > skb_transport_offset(skb) + __tcp_hdrlen(th) ||
+	    tcp_sk(sk)->fastopen_req || kmtls_defer_connect(sk))
 		return NF_DROP_ERR(-ECONNREFUSED);
 	/* A retransmitted SYN (timer context) of a socket already held. */
 	if (sk->sk_socket && kmtls_gate_is_held(sk->sk_socket))

@@ -395,7 +395,8 @@ static int kmtls_nl_handshake_done(struct sk_buff *skb, struct genl_info *info)
 	if (GENL_REQ_ATTR_CHECK(info, KMTLS_A_FLOW_STATUS))
 		return -EINVAL;
 	status = nla_get_u32(info->attrs[KMTLS_A_FLOW_STATUS]);
-	if (status >= MAX_ERRNO) {
+	/* 512 and above are the kernel's own (ERESTARTSYS, ...). */
+	if (status >= 512) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KMTLS_A_FLOW_STATUS],
 				    "status must be 0 or an errno");
 		return -EINVAL;

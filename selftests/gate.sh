@@ -81,7 +81,7 @@ run_in srv server socat TCP6-LISTEN:7001,ipv6only=1,reuseaddr,fork EXEC:cat &
 run_in srv server socat -u TCP4-LISTEN:7002,reuseaddr,fork "OPEN:$SINK,append" &
 wait_listen srv 5 ':700[012] '
 
-plan 18
+plan 20
 
 start_daemon keys || { fail "fakehsd attaches"; finish; }
 tx0=$(tls_tx cli)
@@ -123,6 +123,11 @@ probe client fd21::2 7001 >/dev/null
 sleep 0.5
 kill $TD; wait $TD 2>/dev/null
 check "on the wire: only TLS records, no plaintext marker" "$T/tlswire" -p 7001 -m kmtls-probe "$PCAP"
+
+# TCP Fast Open would carry the first bytes in (or right behind) the SYN.
+check "a TCP Fast Open client (sendto MSG_FASTOPEN) is refused: ECONNREFUSED" \
+	expect_err ECONNREFUSED run_in cli client "$T/tcpprobe" -f 10.21.0.2 7002 5000
+check "... and the server application read nothing" test ! -s "$SINK"
 
 # Failures.
 start_daemon fail 111

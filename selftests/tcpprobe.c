@@ -4,6 +4,8 @@
  *
  *   tcpprobe [-x] ADDR PORT [TIMEOUT_MS]
  *
+ * -f sends the line with TCP Fast Open (sendto(MSG_FASTOPEN)) instead of
+ * connect() and send().
  * -x (IPv6 only) puts a destination-options extension header (PadN) on
  * every packet, the SYN included: kmtls must find the TCP header behind it.
  * Prints "OK <ms>" when the echo came back, or "ERR <ERRNO-NAME> <ms>"
@@ -57,14 +59,20 @@ int main(int argc, char **argv)
 	int fd, e;
 
 	int exthdr = 0;
+	int fastopen = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "-x")) {
 		exthdr = 1;
 		argv++;
 		argc--;
 	}
+	if (argc > 1 && !strcmp(argv[1], "-f")) {
+		fastopen = 1;
+		argv++;
+		argc--;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: tcpprobe [-x] ADDR PORT [TIMEOUT_MS]\n");
+		fprintf(stderr, "usage: tcpprobe [-x] [-f] ADDR PORT [TIMEOUT_MS]\n");
 		return 2;
 	}
 	tmo = argc > 3 ? atol(argv[3]) : 5000;
@@ -101,10 +109,19 @@ int main(int argc, char **argv)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	t0 = now_ms();
-	if (connect(fd, (struct sockaddr *)&ss, sl) < 0)
-		goto err;
-	if (send(fd, "kmtls-probe\n", 12, MSG_NOSIGNAL) != 12)
-		goto err;
+	if (fastopen) {
+		/* TCP Fast Open: the line goes with the SYN (or a cookie
+		 * request SYN first), connect() is implied.
+		 */
+		if (sendto(fd, "kmtls-probe\n", 12, MSG_FASTOPEN | MSG_NOSIGNAL,
+			   (struct sockaddr *)&ss, sl) != 12)
+			goto err;
+	} else {
+		if (connect(fd, (struct sockaddr *)&ss, sl) < 0)
+			goto err;
+		if (send(fd, "kmtls-probe\n", 12, MSG_NOSIGNAL) != 12)
+			goto err;
+	}
 	n = recv(fd, buf, 12, MSG_WAITALL);
 	if (n < 0)
 		goto err;
