@@ -79,7 +79,10 @@ run_in srv server socat TCP4-LISTEN:7001,reuseaddr,fork EXEC:cat &
 run_in srv server socat TCP6-LISTEN:7001,ipv6only=1,reuseaddr,fork EXEC:cat &
 : >"$SINK"
 run_in srv server socat -u TCP4-LISTEN:7002,reuseaddr,fork "OPEN:$SINK,append" &
-wait_listen srv 5 ':700[012] '
+# 7003: an echo server with no identity: only the client's side is meshed
+# (one flow, one timeout: the test of the client's timeout is exact).
+run_in srv plain socat TCP4-LISTEN:7003,reuseaddr,fork EXEC:cat &
+wait_listen srv 6 ':700[0123] '
 
 plan 20
 
@@ -137,7 +140,7 @@ check "... and the server application read nothing" test ! -s "$SINK"
 
 kmtls config set handshake-timeout 1000
 start_daemon hang
-probe client 10.21.0.2 7002 >/tmp/gate.probe &
+probe client 10.21.0.2 7003 >/tmp/gate.probe &
 P=$!
 sleep 0.3
 check "unloading the module with a handshake in flight is refused" bash -c '! rmmod kmtls'
