@@ -22,7 +22,9 @@ check "status: JSON output with every field" bash -c '
 		.\"handshake-timeout-ms\" == 10000 and (.flows | type) == \"number\" and
 		(.handshakes | type) == \"number\" and (.\"handshakes-failed\" | type) == \"number\" and
 		(.\"config-changes\" | type) == \"number\" and
-		(.\"refused-no-daemon\" | type) == \"number\" and length == 8"'
+		(.\"refused-no-daemon\" | type) == \"number\" and
+		.\"policy-default\" == \"allow\" and (.\"policy-denied\" | type) == \"number\" and
+		(.\"policy-would-deny\" | type) == \"number\" and length == 11"'
 
 check "status: -p is the same JSON, indented" bash -c '
 	[ "$(kmtls -p status | jq -c .)" = "$(kmtls -j status | jq -c .)" ] &&
@@ -44,7 +46,7 @@ check "config-changes counted the change" \
 
 check "config show round-trips through config set" bash -c '
 	kmtls config set $(kmtls config show) &&
-	[ "$(kmtls config show)" = "handshake-timeout 5000" ]'
+	[ "$(kmtls config show)" = "$(printf "handshake-timeout 5000\npolicy-default allow")" ]'
 
 out=$(nobody kmtls config set handshake-timeout 3000 2>&1); rc=$?
 if [ $rc = 1 ] && [[ $out == "Error: "* ]] && [ "$(timeout_ms)" = 5000 ]; then

@@ -150,7 +150,7 @@ check "no answer from the daemon: ETIMEDOUT after the timeout" \
 kmtls config set handshake-timeout 10000
 
 start_daemon die
-out=$(probe client 10.21.0.2 7002)
+out=$(probe client 10.21.0.2 7003)
 check "the daemon dies mid-handshake: ECONNREFUSED at once, not at the timeout" bash -c '
 	echo "$1"; set -- $1; [ "$1 $2" = "ERR ECONNREFUSED" ] && [ "$3" -lt 3000 ]' _ "$out"
 check "status says no daemon is attached" test "$(status_field daemon-attached)" = false
