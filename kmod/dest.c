@@ -2,9 +2,12 @@
 /*
  * Declared destinations: address prefixes (IPv4 or IPv6) with a port range
  * whose TCP connections kmtls meshes, on the client side (a connection to
- * one) and on the server side (a connection accepted on one).
+ * one) and on the server side (a connection accepted on one).  Each has a
+ * mode (strict, permissive, disabled) and may declare the identity its
+ * servers prove.  Where declarations overlap the most specific wins: the
+ * longest prefix, then the narrowest port range.
  *
- * Writers serialise on kmtls_dest_lock; kmtls_dest_match() runs under RCU.
+ * Writers serialise on kmtls_dest_lock; kmtls_dest_lookup() runs under RCU.
  * A node declares a handful of destinations, so a list is enough; policy
  * rules, which come by the thousand, get their own structure.
  */
@@ -29,7 +32,8 @@
 struct kmtls_dest_entry {
 	struct list_head node;
 	struct rcu_head rcu;
-	struct kmtls_dest d;
+	struct kmtls_dest d;	/* d.identity points to id, or is NULL */
+	char id[];
 };
 
 static DEFINE_MUTEX(kmtls_dest_lock);
@@ -103,6 +107,28 @@ int kmtls_dest_parse(struct nlattr **attrs, struct kmtls_dest *d,
 		NL_SET_ERR_MSG(extack, "port range is inverted (port-max < port-min)");
 		return -EINVAL;
 	}
+	d->mode = KMTLS_DEST_MODE_STRICT;
+	if (attrs[KMTLS_A_DEST_MODE])
+		d->mode = nla_get_u8(attrs[KMTLS_A_DEST_MODE]);
+	a = attrs[KMTLS_A_DEST_IDENTITY];
+	if (a) {
+		const char *why = NULL;
+
+		if (!kmtls_spiffe_id_valid(nla_data(a), &why)) {
+			/* @why points to a string literal, as extack needs */
+			if (extack) {
+				extack->_msg = why ?: "identity is not a SPIFFE ID";
+				extack->bad_attr = a;
+			}
+			return -EINVAL;
+		}
+		if (d->mode == KMTLS_DEST_MODE_DISABLED) {
+			NL_SET_ERR_MSG_ATTR(extack, a,
+					    "a disabled destination declares no identity");
+			return -EINVAL;
+		}
+		d->identity = nla_data(a);
+	}
 	return 0;
 }
 
@@ -126,13 +152,19 @@ static struct kmtls_dest_entry *kmtls_dest_find(const struct kmtls_dest *d)
 
 int kmtls_dest_add(const struct kmtls_dest *d, struct netlink_ext_ack *extack)
 {
+	size_t idlen = d->identity ? strlen(d->identity) + 1 : 0;
 	struct kmtls_dest_entry *e;
 	int ret;
 
-	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	e = kzalloc(struct_size(e, id, idlen), GFP_KERNEL);
 	if (!e)
 		return -ENOMEM;
 	e->d = *d;
+	e->d.identity = NULL;
+	if (idlen) {
+		memcpy(e->id, d->identity, idlen);
+		e->d.identity = e->id;
+	}
 
 	mutex_lock(&kmtls_dest_lock);
 	ret = -EEXIST;
@@ -172,15 +204,22 @@ int kmtls_dest_del(const struct kmtls_dest *d, struct netlink_ext_ack *extack)
 	return e ? 0 : -ENOENT;
 }
 
-/* Is (family, addr, port) inside a declared destination?  @addr is 4 or 16
- * bytes in network order; IPv4-mapped IPv6 addresses match IPv4 prefixes.
+/*
+ * The mode of the most specific declared destination holding (family,
+ * addr, port), or 0 when none does.  @addr is 4 or 16 bytes in network
+ * order; IPv4-mapped IPv6 addresses match IPv4 prefixes.  When @identity
+ * is given it receives a copy of the destination's declared identity (or
+ * NULL); the caller frees it.
  */
-bool kmtls_dest_match(int family, const void *addr, u16 port)
+u8 kmtls_dest_lookup(int family, const void *addr, u16 port, char **identity,
+		     gfp_t gfp)
 {
-	struct kmtls_dest_entry *e;
+	struct kmtls_dest_entry *e, *best = NULL;
 	const u8 *a = addr;
-	bool hit = false;
+	u8 mode = 0;
 
+	if (identity)
+		*identity = NULL;
 	if (family == AF_INET6 && ipv6_addr_v4mapped(addr)) {
 		family = AF_INET;
 		a += 12;
@@ -188,15 +227,25 @@ bool kmtls_dest_match(int family, const void *addr, u16 port)
 	rcu_read_lock();
 	list_for_each_entry_rcu(e, &kmtls_dests, node) {
 		if (e->d.family != family || port < e->d.port_min ||
-		    port > e->d.port_max)
+		    port > e->d.port_max ||
+		    !kmtls_prefix_match(e->d.addr, a, e->d.prefix_len))
 			continue;
-		if (kmtls_prefix_match(e->d.addr, a, e->d.prefix_len)) {
-			hit = true;
-			break;
+		if (!best || e->d.prefix_len > best->d.prefix_len ||
+		    (e->d.prefix_len == best->d.prefix_len &&
+		     e->d.port_max - e->d.port_min <
+		     best->d.port_max - best->d.port_min))
+			best = e;
+	}
+	if (best) {
+		mode = best->d.mode;
+		if (identity && best->d.identity) {
+			*identity = kstrdup(best->d.identity, gfp);
+			if (!*identity)
+				mode = KMTLS_DEST_MODE_STRICT;	/* no policy shortcut */
 		}
 	}
 	rcu_read_unlock();
-	return hit;
+	return mode;
 }
 
 int kmtls_dest_walk(unsigned long *pos,

@@ -9,6 +9,13 @@
  *   both:    handshake-done, keys in kTLS -> ESTABLISHED (hold released)
  *            any failure or the timeout   -> FAILED (reset, calls fail)
  *
+ * A server flow of a permissive destination first peeks at the client's
+ * first bytes: a TLS handshake record goes on as above; anything else is
+ * judged as a client without identity and, if allowed, released into
+ * plain TCP (ESTABLISHED, plaintext) before the ULP is ever attached.
+ * After a policy change established flows are judged again and those
+ * now denied reset (kmtls_flow_rejudge()).
+ *
  * While the handshake runs the module relays its records: handshake-send
  * writes the daemon's bytes with TCP's own sendmsg, handshake-recv reads
  * exactly one whole TLS record (never a byte past it) with TCP's own
@@ -74,6 +81,9 @@ struct kmtls_flow {
 	bool want_read;
 	bool requested;
 	bool would_deny;		/* audit let it through */
+	bool permissive;		/* server: plaintext clients admitted */
+	bool plaintext;			/* admitted in clear */
+	bool revoked;			/* reset by a policy change */
 	u32 gen;			/* daemon generation of the request */
 	u16 cipher;
 	__be16 lport, rport;
@@ -82,6 +92,8 @@ struct kmtls_flow {
 	u64 born;			/* ktime_get_ns() */
 	char *local_id;
 	char *peer_id;
+	char *want_peer;		/* client: the destination's declared ID */
+	struct list_head judge_node;	/* kmtls_flow_rejudge()'s */
 	void (*saved_state_change)(struct sock *sk);
 	void (*saved_data_ready)(struct sock *sk);
 	struct work_struct work;
@@ -102,6 +114,7 @@ static void kmtls_flow_free_rcu(struct rcu_head *head)
 
 	kfree(f->local_id);
 	kfree(f->peer_id);
+	kfree(f->want_peer);
 	kfree(f);
 }
 
@@ -318,20 +331,22 @@ static void kmtls_flow_start(struct kmtls_flow *f)
  * Client side, from the LOCAL_OUT hook: the connecting task, socket owned
  * by connect(), under RCU.  Returns 0 or a negative errno (refuse).
  */
-int kmtls_flow_client(struct sock *sk)
+int kmtls_flow_client(struct sock *sk, char *want_peer)
 {
 	struct socket *sock = sk->sk_socket;
 	struct kmtls_flow *f;
 
-	if (!sock || !sock->file)
+	if (!sock || !sock->file || kmtls_gate_is_held(sock) ||
+	    READ_ONCE(sock->ops) != kmtls_gate_pristine_ops(sk)) {
+		kfree(want_peer);
 		return -ECONNREFUSED;
-	if (kmtls_gate_is_held(sock))
-		return 0;	/* a retransmitted SYN */
-	if (READ_ONCE(sock->ops) != kmtls_gate_pristine_ops(sk))
-		return -ECONNREFUSED;
+	}
 	f = kmtls_flow_new(sk, KMTLS_ROLE_CLIENT, GFP_ATOMIC);
-	if (!f)
+	if (!f) {
+		kfree(want_peer);
 		return -ECONNREFUSED;
+	}
+	f->want_peer = want_peer;
 	write_lock_bh(&sk->sk_callback_lock);
 	kmtls_flow_hook_callbacks(f);
 	write_unlock_bh(&sk->sk_callback_lock);
@@ -350,6 +365,7 @@ void kmtls_flow_server(struct sock *sk)
 	const void *laddr = &inet_sk(sk)->inet_rcv_saddr;
 	int family = AF_INET;
 	struct kmtls_flow *f;
+	u8 mode;
 
 #if IS_ENABLED(CONFIG_IPV6)
 	if (sk->sk_family == AF_INET6 &&
@@ -358,7 +374,9 @@ void kmtls_flow_server(struct sock *sk)
 		family = AF_INET6;
 	}
 #endif
-	if (!kmtls_dest_match(family, laddr, ntohs(inet_sk(sk)->inet_sport)) ||
+	mode = kmtls_dest_lookup(family, laddr, ntohs(inet_sk(sk)->inet_sport),
+				 NULL, 0);
+	if (!mode || mode == KMTLS_DEST_MODE_DISABLED ||
 	    !kmtls_identity_has(sk))
 		return;
 
@@ -369,6 +387,7 @@ void kmtls_flow_server(struct sock *sk)
 		sk->sk_err = ECONNABORTED;
 		return;
 	}
+	f->permissive = mode == KMTLS_DEST_MODE_PERMISSIVE;
 	write_lock_bh(&sk->sk_callback_lock);
 	kmtls_flow_hook_callbacks(f);
 	write_unlock_bh(&sk->sk_callback_lock);
@@ -546,6 +565,73 @@ static int kmtls_flow_try_read(struct kmtls_flow *f)
 	return ret ? ECONNREFUSED : 0;
 }
 
+/*
+ * Judge the flow: the client is the source, the server (and its port) the
+ * destination, whichever end this is.  @peer_id NULL: a client without
+ * identity (plaintext).
+ */
+static u8 kmtls_flow_judge(const struct kmtls_flow *f, const char *peer_id,
+			   bool count, bool *would)
+{
+	bool server = f->role == KMTLS_ROLE_SERVER;
+
+	return kmtls_policy_decide(server ? peer_id : f->local_id,
+				   server ? f->local_id : peer_id,
+				   ntohs(server ? f->lport : f->rport), count,
+				   would);
+}
+
+/* The decision as a connection is admitted, counted. */
+static bool kmtls_flow_denied(struct kmtls_flow *f, const char *peer_id)
+{
+	bool would;
+
+	if (kmtls_flow_judge(f, peer_id, true, &would) == KMTLS_ACTION_DENY) {
+		atomic64_inc(&kmtls_stats.policy_denied);
+		return true;
+	}
+	if (would) {
+		f->would_deny = true;
+		atomic64_inc(&kmtls_stats.policy_would_deny);
+	}
+	return false;
+}
+
+/*
+ * A permissive destination: what the client sent first, peeked.  1: a TLS
+ * handshake record (0x16 0x03), 0: anything else, -EAGAIN: not there yet,
+ * else a negative errno.
+ */
+static int kmtls_flow_sniff(struct kmtls_flow *f)
+{
+	u8 b[2];
+	int ret, err;
+
+	ret = kmtls_flow_tcp_recv(f->sk, b, sizeof(b), MSG_PEEK);
+	if (ret > 0 && b[0] != 0x16)
+		return 0;
+	if (ret == sizeof(b))
+		return b[1] == 0x03;
+	err = kmtls_flow_conn_err(f->sk, ret > 0 ? -EAGAIN : ret);
+	return err ? -err : -EAGAIN;
+}
+
+/* A permissive destination's plaintext client: judged, then plain TCP. */
+static void kmtls_flow_admit_plain(struct kmtls_flow *f)
+{
+	lockdep_assert_held(&f->lock);
+	if (kmtls_flow_denied(f, NULL)) {
+		kmtls_flow_fail(f, ECONNREFUSED);
+		return;
+	}
+	kmtls_flow_unhook_callbacks(f);
+	kmtls_gate_unhold(f->sock);
+	f->plaintext = true;
+	atomic64_inc(&kmtls_stats.plaintext_admitted);
+	smp_store_release(&f->phase, KMTLS_PHASE_ESTABLISHED);
+	kmtls_flow_release(f);
+}
+
 static void kmtls_flow_work_fn(struct work_struct *work)
 {
 	struct kmtls_flow *f = container_of(work, struct kmtls_flow, work);
@@ -565,6 +651,23 @@ static void kmtls_flow_work_fn(struct work_struct *work)
 		if (!kmtls_daemon_attached()) {
 			kmtls_flow_fail(f, ECONNREFUSED);
 			break;
+		}
+		if (f->permissive) {
+			/* Before the peek, so no data_ready is missed. */
+			WRITE_ONCE(f->want_read, true);
+			err = kmtls_flow_sniff(f);
+			if (err == -EAGAIN)
+				break;
+			WRITE_ONCE(f->want_read, false);
+			if (err < 0) {
+				kmtls_flow_fail(f, -err);
+				break;
+			}
+			if (!err) {
+				kmtls_flow_admit_plain(f);
+				break;
+			}
+			f->permissive = false;	/* TLS: on as strict */
 		}
 		err = kmtls_ktls_attach(f->sk, f->sock);
 		if (err) {
@@ -654,29 +757,6 @@ out:
 	return ret;
 }
 
-/*
- * Judge the flow: the client is the source, the server (and its port) the
- * destination, whichever end this is.  Counts the decision.
- */
-static bool kmtls_flow_denied(struct kmtls_flow *f, const char *peer_id)
-{
-	bool server = f->role == KMTLS_ROLE_SERVER, would;
-	u8 v;
-
-	v = kmtls_policy_decide(server ? peer_id : f->local_id,
-				server ? f->local_id : peer_id,
-				ntohs(server ? f->lport : f->rport), &would);
-	if (v == KMTLS_ACTION_DENY) {
-		atomic64_inc(&kmtls_stats.policy_denied);
-		return true;
-	}
-	if (would) {
-		f->would_deny = true;
-		atomic64_inc(&kmtls_stats.policy_would_deny);
-	}
-	return false;
-}
-
 /* handshake-done: install the keys, or reset with the daemon's errno. */
 int kmtls_flow_done(struct kmtls_flow *f, u32 status, const char *peer_id,
 		    const struct kmtls_keys *keys)
@@ -697,6 +777,13 @@ int kmtls_flow_done(struct kmtls_flow *f, u32 status, const char *peer_id,
 	f->requested = false;	/* the daemon knows it is over */
 	if (status) {
 		kmtls_flow_fail(f, status);
+		goto out;
+	}
+	/* The destination declared its identity: the server must prove it. */
+	if (f->want_peer && strcmp(f->want_peer, pid)) {
+		pr_debug("flow %llu: server is %s, not the declared %s\n",
+			 f->id, pid, f->want_peer);
+		kmtls_flow_fail(f, ECONNREFUSED);
 		goto out;
 	}
 	/* Policy, with the peer's verified identity, before a byte flows. */
@@ -740,6 +827,68 @@ void kmtls_flow_daemon_gone(void)
 		    READ_ONCE(f->phase) == KMTLS_PHASE_CONNECTING)
 			kmtls_flow_kick(f);
 	rcu_read_unlock();
+}
+
+/*
+ * A policy change: judge every established flow again with the current
+ * rules and reset those now denied, unless @keep.  Process context; the
+ * caller serialises (kmtls_policy_lock).  A flow whose handshake is
+ * finishing is waited for (f->lock), so none slips through judged by the
+ * old rules.  All are judged before any is reset: a reset reaches the
+ * other end's flow on this node, which must be counted too.  Flows the
+ * application already closed are left to close.  Counts into @res (may be
+ * NULL).
+ */
+void kmtls_flow_rejudge(bool keep, struct kmtls_policy_result *res)
+{
+	struct kmtls_flow *f, *tmp;
+	LIST_HEAD(todo);
+	LIST_HEAD(deny);
+	bool would;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(f, &kmtls_flows_all, all) {
+		int phase = READ_ONCE(f->phase);
+
+		if ((phase == KMTLS_PHASE_HANDSHAKE ||
+		     phase == KMTLS_PHASE_ESTABLISHED) &&
+		    refcount_inc_not_zero(&f->ref))
+			list_add_tail(&f->judge_node, &todo);
+	}
+	rcu_read_unlock();
+
+	list_for_each_entry_safe(f, tmp, &todo, judge_node) {
+		bool denied = false;
+
+		mutex_lock(&f->lock);
+		if (f->phase == KMTLS_PHASE_ESTABLISHED && !f->revoked &&
+		    !sock_flag(f->sk, SOCK_DEAD) &&
+		    READ_ONCE(f->sk->sk_state) != TCP_CLOSE) {
+			denied = kmtls_flow_judge(f, f->peer_id, false, &would) ==
+				 KMTLS_ACTION_DENY;
+			if (!denied)
+				WRITE_ONCE(f->would_deny, would);
+			else if (!keep)
+				WRITE_ONCE(f->revoked, true);
+		}
+		mutex_unlock(&f->lock);
+		if (denied && res)
+			keep ? res->kept++ : res->reset++;
+		if (denied && !keep) {
+			list_move_tail(&f->judge_node, &deny);
+			continue;
+		}
+		list_del(&f->judge_node);
+		kmtls_flow_put(f);
+		cond_resched();
+	}
+
+	list_for_each_entry_safe(f, tmp, &deny, judge_node) {
+		list_del(&f->judge_node);
+		tcp_abort(f->sk, ECONNRESET);
+		atomic64_inc(&kmtls_stats.policy_reset);
+		kmtls_flow_put(f);
+	}
 }
 
 static void kmtls_flow_unlink(struct kmtls_flow *f)
@@ -794,8 +943,9 @@ int kmtls_flow_walk(unsigned long *pos,
 	list_for_each_entry_rcu(f, &kmtls_flows_all, all) {
 		int phase = READ_ONCE(f->phase);
 
+		/* A flow a policy change reset is gone for the operator. */
 		if (f->id <= *pos || phase == KMTLS_PHASE_FAILED ||
-		    phase == KMTLS_PHASE_CONNECTING)
+		    phase == KMTLS_PHASE_CONNECTING || READ_ONCE(f->revoked))
 			continue;
 		ret = fill(arg, f);
 		if (ret)
@@ -811,7 +961,8 @@ int kmtls_flow_fill(struct sk_buff *skb, const struct kmtls_flow *f)
 {
 	size_t alen = f->family == AF_INET ? 4 : 16;
 	int phase = smp_load_acquire(&f->phase);
-	const char *peer = phase == KMTLS_PHASE_ESTABLISHED ? f->peer_id : NULL;
+	bool est = phase == KMTLS_PHASE_ESTABLISHED;
+	const char *peer = est ? f->peer_id : NULL;
 
 	if (nla_put_u64_64bit(skb, KMTLS_A_FLOW_ID, f->id, KMTLS_A_FLOW_PAD) ||
 	    nla_put_u8(skb, KMTLS_A_FLOW_ROLE, f->role) ||
@@ -826,12 +977,15 @@ int kmtls_flow_fill(struct sk_buff *skb, const struct kmtls_flow *f)
 		       phase == KMTLS_PHASE_ESTABLISHED ?
 		       KMTLS_FLOW_STATE_ESTABLISHED :
 		       KMTLS_FLOW_STATE_HANDSHAKE) ||
-	    (peer && nla_put_u16(skb, KMTLS_A_FLOW_CIPHER, f->cipher)) ||
+	    (peer && !f->plaintext &&
+	     nla_put_u16(skb, KMTLS_A_FLOW_CIPHER, f->cipher)) ||
 	    nla_put_u64_64bit(skb, KMTLS_A_FLOW_AGE_MS,
 			      div_u64(ktime_get_ns() - f->born, NSEC_PER_MSEC),
 			      KMTLS_A_FLOW_PAD) ||
 	    nla_put_u32(skb, KMTLS_A_FLOW_NETNS, f->netns) ||
-	    (peer && nla_put_u8(skb, KMTLS_A_FLOW_WOULD_DENY, f->would_deny)))
+	    (est && nla_put_u8(skb, KMTLS_A_FLOW_WOULD_DENY,
+			       READ_ONCE(f->would_deny))) ||
+	    (est && nla_put_u8(skb, KMTLS_A_FLOW_PLAINTEXT, f->plaintext)))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -74,6 +74,19 @@ void kmtls_gate_hold(struct socket *sock)
 	WRITE_ONCE(sock->ops, &kmtls_hold_ops[kmtls_fam(sock->sk)]);
 }
 
+/* End the hold without kTLS (a plaintext flow a permissive destination
+ * admitted): the application's calls go to TCP again.  Process context.
+ */
+void kmtls_gate_unhold(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	lock_sock(sk);
+	WRITE_ONCE(sock->ops, kmtls_pristine_ops[kmtls_fam(sk)]);
+	release_sock(sk);
+	module_put(THIS_MODULE);	/* the hold's reference */
+}
+
 /*
  * Wait until the hold on @sock ends.  0: dispatch again through
  * sock->ops; else a negative errno for the caller.

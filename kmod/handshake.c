@@ -109,8 +109,10 @@ static int kmtls_netlink_notify(struct notifier_block *nb,
 	struct netlink_notify *n = ptr;
 
 	if (event == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC &&
-	    net_eq(n->net, &init_net))
+	    net_eq(n->net, &init_net)) {
 		kmtls_daemon_detach(n->portid);
+		kmtls_policy_release(n->portid);
+	}
 	return NOTIFY_DONE;
 }
 

@@ -40,6 +40,7 @@
 #include <net/netfilter/ipv6/nf_reject.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include <linux/kmtls.h>
 
 #include "kmtls.h"
 
@@ -64,6 +65,29 @@ static const struct tcphdr *kmtls_syn(const struct sk_buff *skb, int off,
 	return th;
 }
 
+/*
+ * A destination that declares its servers' identity: the policy judges
+ * the connection before its SYN leaves (client = this socket's identity).
+ * A denial fails connect() with ECONNREFUSED, the only errno TCP hands
+ * back from the first transmit, and no packet leaves.
+ */
+static bool kmtls_client_denied(struct sock *sk, const char *want)
+{
+	char *local = kmtls_identity_dup(sk, GFP_ATOMIC);
+	bool would;
+	u8 v;
+
+	if (!local)
+		return true;
+	v = kmtls_policy_decide(local, want, ntohs(sk->sk_dport), true, &would);
+	kfree(local);
+	if (v == KMTLS_ACTION_DENY) {
+		atomic64_inc(&kmtls_stats.policy_denied);
+		return true;
+	}
+	return false;
+}
+
 static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
@@ -71,7 +95,9 @@ static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 	const struct tcphdr *th;
 	struct tcphdr buf;
 	const void *daddr;
+	char *want;
 	int family;
+	u8 mode;
 
 	if (!sk || !sk_fullsock(sk) || sk->sk_protocol != IPPROTO_TCP ||
 	    sk->sk_state != TCP_SYN_SENT)
@@ -91,7 +117,8 @@ static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 		daddr = &sk->sk_daddr;
 		family = AF_INET;
 	}
-	if (!kmtls_dest_match(family, daddr, ntohs(sk->sk_dport)) ||
+	mode = kmtls_dest_lookup(family, daddr, ntohs(sk->sk_dport), NULL, 0);
+	if (!mode || mode == KMTLS_DEST_MODE_DISABLED ||
 	    !kmtls_identity_has(sk))
 		return NF_ACCEPT;
 
@@ -108,7 +135,15 @@ static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 	/* A retransmitted SYN (timer context) of a socket already held. */
 	if (sk->sk_socket && kmtls_gate_is_held(sk->sk_socket))
 		return NF_ACCEPT;
-	if (!in_task() || kmtls_flow_client(sk))
+	if (!in_task())
+		return NF_DROP_ERR(-ECONNREFUSED);
+	kmtls_dest_lookup(family, daddr, ntohs(sk->sk_dport), &want, GFP_ATOMIC);
+	if (want && kmtls_client_denied(sk, want)) {
+		kfree(want);
+		return NF_DROP_ERR(-ECONNREFUSED);
+	}
+	/* The flow owns @want from here. */
+	if (kmtls_flow_client(sk, want))
 		return NF_DROP_ERR(-ECONNREFUSED);
 	return NF_ACCEPT;
 }
@@ -143,6 +178,7 @@ static unsigned int kmtls_local_in(void *priv, struct sk_buff *skb,
 	struct sock *lsk;
 	int off, family;
 	const void *daddr;
+	u8 mode;
 
 	if (state->pf == NFPROTO_IPV4) {
 		if (ip_hdr(skb)->protocol != IPPROTO_TCP)
@@ -175,7 +211,10 @@ static unsigned int kmtls_local_in(void *priv, struct sk_buff *skb,
 		}
 	}
 	th = kmtls_syn(skb, off, &buf);
-	if (!th || !kmtls_dest_match(family, daddr, ntohs(th->dest)))
+	if (!th)
+		return NF_ACCEPT;
+	mode = kmtls_dest_lookup(family, daddr, ntohs(th->dest), NULL, 0);
+	if (!mode || mode == KMTLS_DEST_MODE_DISABLED)
 		return NF_ACCEPT;
 
 	/* Softirq, RCU read side: listeners are freed after a grace period. */

@@ -30,6 +30,8 @@ struct kmtls_stats {
 	atomic64_t refused_no_daemon;
 	atomic64_t policy_denied;
 	atomic64_t policy_would_deny;
+	atomic64_t policy_reset;
+	atomic64_t plaintext_admitted;
 	atomic_t flows;
 };
 
@@ -58,14 +60,17 @@ struct kmtls_dest {
 	u8 family;		/* AF_INET or AF_INET6 */
 	u8 prefix_len;
 	u16 port_min, port_max;
+	u8 mode;		/* KMTLS_DEST_MODE_* */
 	u8 addr[16];		/* network order; IPv4 in the first 4 bytes */
+	const char *identity;	/* declared server identity, or NULL */
 };
 
 int kmtls_dest_parse(struct nlattr **attrs, struct kmtls_dest *d,
 		     struct netlink_ext_ack *extack);
 int kmtls_dest_add(const struct kmtls_dest *d, struct netlink_ext_ack *extack);
 int kmtls_dest_del(const struct kmtls_dest *d, struct netlink_ext_ack *extack);
-bool kmtls_dest_match(int family, const void *addr, u16 port);
+u8 kmtls_dest_lookup(int family, const void *addr, u16 port, char **identity,
+		     gfp_t gfp);
 int kmtls_dest_walk(unsigned long *pos,
 		    int (*fill)(void *arg, const struct kmtls_dest *d), void *arg);
 void kmtls_dest_exit(void);
@@ -80,6 +85,7 @@ struct proto_ops;
 int kmtls_gate_init(void);
 void kmtls_gate_exit(void);
 void kmtls_gate_hold(struct socket *sock);
+void kmtls_gate_unhold(struct socket *sock);
 bool kmtls_gate_is_held(const struct socket *sock);
 const struct proto_ops *kmtls_gate_pristine_ops(const struct sock *sk);
 bool kmtls_gate_wrap_listener(struct sock *lsk);
@@ -109,7 +115,7 @@ struct kmtls_flow;
 struct sk_buff;
 int kmtls_flow_init(void);
 void kmtls_flow_exit(void);
-int kmtls_flow_client(struct sock *sk);
+int kmtls_flow_client(struct sock *sk, char *want_peer);
 void kmtls_flow_server(struct sock *sk);
 int kmtls_flow_gate_state(const struct sock *sk, int *err);
 struct kmtls_flow *kmtls_flow_get_by_id(u64 id);
@@ -119,6 +125,8 @@ int kmtls_flow_recv(struct kmtls_flow *f);
 int kmtls_flow_done(struct kmtls_flow *f, u32 status, const char *peer_id,
 		    const struct kmtls_keys *keys);
 void kmtls_flow_daemon_gone(void);
+struct kmtls_policy_result;
+void kmtls_flow_rejudge(bool keep, struct kmtls_policy_result *res);
 int kmtls_flow_walk(unsigned long *pos,
 		    int (*fill)(void *arg, const struct kmtls_flow *f), void *arg);
 int kmtls_flow_fill(struct sk_buff *skb, const struct kmtls_flow *f);
@@ -133,17 +141,35 @@ bool kmtls_daemon_is(u32 portid);
 int kmtls_daemon_unicast(struct sk_buff *skb);
 struct sk_buff *kmtls_event_new(size_t payload, u8 cmd, void **hdr);
 
-/* policy.c: rules, and the decision for one connection */
+/* policy.c: rule sets, and the decision for one connection */
+struct kmtls_policy_result {
+	u32 rules;	/* in the new set (commit) */
+	u32 reset;	/* established flows the change reset */
+	u32 kept;	/* ... or left open (keep) */
+};
+
+int kmtls_policy_init(void);
+void kmtls_policy_exit(void);
 u8 kmtls_policy_decide(const char *src, const char *dst, u16 port,
-		       bool *would_deny);
-int kmtls_policy_add(struct nlattr **a, struct netlink_ext_ack *extack);
-int kmtls_policy_del(struct nlattr **a, struct netlink_ext_ack *extack);
-void kmtls_policy_flush(void);
+		       bool count, bool *would_deny);
+int kmtls_policy_check(const char *src, const char *dst, u16 port,
+		       u32 repeat, bool *would_deny, u64 *elapsed_ns,
+		       struct netlink_ext_ack *extack);
+int kmtls_policy_add(struct nlattr **a, u32 portid, bool keep,
+		     struct kmtls_policy_result *res,
+		     struct netlink_ext_ack *extack);
+int kmtls_policy_del(struct nlattr **a, bool keep,
+		     struct kmtls_policy_result *res,
+		     struct netlink_ext_ack *extack);
+int kmtls_policy_flush(bool keep, struct kmtls_policy_result *res);
+int kmtls_policy_commit(u32 portid, bool keep, struct kmtls_policy_result *res);
+void kmtls_policy_default_changed(void);
+void kmtls_policy_release(u32 portid);
+unsigned int kmtls_policy_rules(void);
 int kmtls_policy_walk(unsigned long *pos,
 		      int (*fill)(void *arg, const char *src, const char *dst,
 				  u16 pmin, u16 pmax, u8 action, u64 hits),
 		      void *arg);
-void kmtls_policy_exit(void);
 
 /* netlink.c */
 int kmtls_netlink_init(void);

@@ -19,9 +19,13 @@ static int __init kmtls_init(void)
 	kmtls_config_init();
 	kmtls_identity_init();
 
-	ret = kmtls_gate_init();
+	ret = kmtls_policy_init();
 	if (ret)
 		goto err_identity;
+
+	ret = kmtls_gate_init();
+	if (ret)
+		goto err_policy;
 
 	ret = kmtls_flow_init();
 	if (ret)
@@ -51,6 +55,8 @@ err_flow:
 	kmtls_flow_exit();
 err_gate:
 	kmtls_gate_exit();
+err_policy:
+	kmtls_policy_exit();
 err_identity:
 	kmtls_identity_exit();
 	return ret;

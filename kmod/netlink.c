@@ -31,6 +31,11 @@ static const struct nla_policy kmtls_config_policy[KMTLS_A_CONFIG_MAX + 1] = {
 	[KMTLS_A_CONFIG_POLICY_DEFAULT] = NLA_POLICY_RANGE(NLA_U8, 1, 3),
 };
 
+static struct netlink_range_validation kmtls_repeat_range = {
+	.min = 1,
+	.max = KMTLS_POLICY_CHECK_REPEAT_MAX,
+};
+
 static const struct nla_policy kmtls_policy_policy[KMTLS_A_POLICY_MAX + 1] = {
 	[KMTLS_A_POLICY_SRC] = { .type = NLA_NUL_STRING,
 				 .len = KMTLS_SPIFFE_ID_MAX_LEN },
@@ -39,6 +44,11 @@ static const struct nla_policy kmtls_policy_policy[KMTLS_A_POLICY_MAX + 1] = {
 	[KMTLS_A_POLICY_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
 	[KMTLS_A_POLICY_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
 	[KMTLS_A_POLICY_ACTION] = NLA_POLICY_RANGE(NLA_U8, 1, 3),
+	[KMTLS_A_POLICY_STAGE] = { .type = NLA_FLAG },
+	[KMTLS_A_POLICY_KEEP] = { .type = NLA_FLAG },
+	[KMTLS_A_POLICY_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KMTLS_A_POLICY_REPEAT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							&kmtls_repeat_range),
 };
 
 static const struct nla_policy kmtls_identity_policy[KMTLS_A_IDENTITY_MAX + 1] = {
@@ -53,6 +63,9 @@ static const struct nla_policy kmtls_dest_policy[KMTLS_A_DEST_MAX + 1] = {
 	[KMTLS_A_DEST_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
 	[KMTLS_A_DEST_PORT_MIN] = NLA_POLICY_MIN(NLA_U16, 1),
 	[KMTLS_A_DEST_PORT_MAX] = NLA_POLICY_MIN(NLA_U16, 1),
+	[KMTLS_A_DEST_MODE] = NLA_POLICY_RANGE(NLA_U8, 1, 3),
+	[KMTLS_A_DEST_IDENTITY] = { .type = NLA_NUL_STRING,
+				    .len = KMTLS_SPIFFE_ID_MAX_LEN },
 };
 
 static struct netlink_range_validation kmtls_data_range = {
@@ -109,6 +122,13 @@ static int kmtls_status_fill(struct sk_buff *skb)
 			      KMTLS_A_STATUS_PAD) ||
 	    nla_put_u64_64bit(skb, KMTLS_A_STATUS_POLICY_WOULD_DENY,
 			      atomic64_read(&kmtls_stats.policy_would_deny),
+			      KMTLS_A_STATUS_PAD) ||
+	    nla_put_u32(skb, KMTLS_A_STATUS_POLICY_RULES, kmtls_policy_rules()) ||
+	    nla_put_u64_64bit(skb, KMTLS_A_STATUS_POLICY_RESET,
+			      atomic64_read(&kmtls_stats.policy_reset),
+			      KMTLS_A_STATUS_PAD) ||
+	    nla_put_u64_64bit(skb, KMTLS_A_STATUS_PLAINTEXT_ADMITTED,
+			      atomic64_read(&kmtls_stats.plaintext_admitted),
 			      KMTLS_A_STATUS_PAD))
 		return -EMSGSIZE;
 	return 0;
@@ -167,6 +187,7 @@ static int kmtls_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 					    "policy default must be allow, deny or audit");
 			return ret;
 		}
+		kmtls_policy_default_changed();
 	}
 	atomic64_inc(&kmtls_stats.config_changes);
 	return 0;
@@ -271,7 +292,10 @@ static int kmtls_dest_fill(void *arg, const struct kmtls_dest *d)
 		    d->addr) ||
 	    nla_put_u8(ctx->skb, KMTLS_A_DEST_PREFIX_LEN, d->prefix_len) ||
 	    nla_put_u16(ctx->skb, KMTLS_A_DEST_PORT_MIN, d->port_min) ||
-	    nla_put_u16(ctx->skb, KMTLS_A_DEST_PORT_MAX, d->port_max)) {
+	    nla_put_u16(ctx->skb, KMTLS_A_DEST_PORT_MAX, d->port_max) ||
+	    nla_put_u8(ctx->skb, KMTLS_A_DEST_MODE, d->mode) ||
+	    (d->identity &&
+	     nla_put_string(ctx->skb, KMTLS_A_DEST_IDENTITY, d->identity))) {
 		genlmsg_cancel(ctx->skb, hdr);
 		return -EMSGSIZE;
 	}
@@ -446,20 +470,115 @@ static int kmtls_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 				 kmtls_flow_dump_fill, &ctx));
 }
 
+/* A policy change's reply: what it did to established flows. */
+static int kmtls_policy_reply(struct genl_info *info, u8 cmd,
+			      const struct kmtls_policy_result *res,
+			      bool rules)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &kmtls_genl_family, 0, cmd);
+	if (!hdr ||
+	    (rules && nla_put_u32(msg, KMTLS_A_POLICY_RULES, res->rules)) ||
+	    nla_put_u32(msg, KMTLS_A_POLICY_RESET, res->reset) ||
+	    nla_put_u32(msg, KMTLS_A_POLICY_KEPT, res->kept)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
 static int kmtls_nl_policy_add(struct sk_buff *skb, struct genl_info *info)
 {
-	return kmtls_policy_add(info->attrs, info->extack);
+	struct kmtls_policy_result res = {};
+	bool keep = nla_get_flag(info->attrs[KMTLS_A_POLICY_KEEP]);
+	int ret;
+
+	ret = kmtls_policy_add(info->attrs, info->snd_portid, keep, &res,
+			       info->extack);
+	if (ret || info->attrs[KMTLS_A_POLICY_STAGE])
+		return ret;
+	return kmtls_policy_reply(info, KMTLS_CMD_POLICY_ADD, &res, false);
 }
 
 static int kmtls_nl_policy_del(struct sk_buff *skb, struct genl_info *info)
 {
-	return kmtls_policy_del(info->attrs, info->extack);
+	struct kmtls_policy_result res = {};
+	bool keep = nla_get_flag(info->attrs[KMTLS_A_POLICY_KEEP]);
+	int ret;
+
+	if (info->attrs[KMTLS_A_POLICY_STAGE]) {
+		GENL_SET_ERR_MSG(info, "only policy-add stages");
+		return -EINVAL;
+	}
+	ret = kmtls_policy_del(info->attrs, keep, &res, info->extack);
+	return ret ?: kmtls_policy_reply(info, KMTLS_CMD_POLICY_DEL, &res,
+					 false);
 }
 
 static int kmtls_nl_policy_flush(struct sk_buff *skb, struct genl_info *info)
 {
-	kmtls_policy_flush();
-	return 0;
+	struct kmtls_policy_result res = {};
+	bool keep = nla_get_flag(info->attrs[KMTLS_A_POLICY_KEEP]);
+	int ret;
+
+	ret = kmtls_policy_flush(keep, &res);
+	return ret ?: kmtls_policy_reply(info, KMTLS_CMD_POLICY_FLUSH, &res,
+					 false);
+}
+
+static int kmtls_nl_policy_commit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct kmtls_policy_result res = {};
+	bool keep = nla_get_flag(info->attrs[KMTLS_A_POLICY_KEEP]);
+	int ret;
+
+	ret = kmtls_policy_commit(info->snd_portid, keep, &res);
+	return ret ?: kmtls_policy_reply(info, KMTLS_CMD_POLICY_COMMIT, &res,
+					 true);
+}
+
+static int kmtls_nl_policy_check(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **a = info->attrs;
+	struct sk_buff *msg;
+	bool would = false;
+	u64 ns = 0;
+	void *hdr;
+	int v;
+
+	if (!a[KMTLS_A_POLICY_SRC] || !a[KMTLS_A_POLICY_DST] ||
+	    !a[KMTLS_A_POLICY_PORT]) {
+		GENL_SET_ERR_MSG(info, "policy-check needs src, dst and port");
+		return -EINVAL;
+	}
+	v = kmtls_policy_check(nla_data(a[KMTLS_A_POLICY_SRC]),
+			       nla_data(a[KMTLS_A_POLICY_DST]),
+			       nla_get_u16(a[KMTLS_A_POLICY_PORT]),
+			       a[KMTLS_A_POLICY_REPEAT] ?
+			       nla_get_u32(a[KMTLS_A_POLICY_REPEAT]) : 1,
+			       &would, &ns, info->extack);
+	if (v < 0)
+		return v;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &kmtls_genl_family, 0,
+				KMTLS_CMD_POLICY_CHECK);
+	if (!hdr || nla_put_u8(msg, KMTLS_A_POLICY_ACTION, v) ||
+	    nla_put_u8(msg, KMTLS_A_POLICY_WOULD_DENY, would) ||
+	    nla_put_u64_64bit(msg, KMTLS_A_POLICY_ELAPSED_NS, ns,
+			      KMTLS_A_POLICY_PAD)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
 }
 
 static int kmtls_policy_fill(void *arg, const char *src, const char *dst,
@@ -591,6 +710,22 @@ static const struct genl_ops kmtls_genl_ops[] = {
 	{
 		.cmd = KMTLS_CMD_POLICY_FLUSH,
 		.doit = kmtls_nl_policy_flush,
+		.policy = kmtls_policy_policy,
+		.maxattr = KMTLS_A_POLICY_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KMTLS_CMD_POLICY_COMMIT,
+		.doit = kmtls_nl_policy_commit,
+		.policy = kmtls_policy_policy,
+		.maxattr = KMTLS_A_POLICY_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = KMTLS_CMD_POLICY_CHECK,
+		.doit = kmtls_nl_policy_check,
+		.policy = kmtls_policy_policy,
+		.maxattr = KMTLS_A_POLICY_MAX,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

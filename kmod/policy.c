@@ -11,21 +11,34 @@
  *      "would deny")
  *
  * A pattern is "*", "spiffe://TD/" + "*", "spiffe://TD/PATH/" + "*" or an
- * exact ID;
- * in its key form a prefix (up to and including a '/') plus "wildcard", or
- * the whole ID.  Rules live in one hash table keyed by the pair (src key,
- * dst key).  A decision enumerates the keys an ID can match (the ID, each
- * '/'-prefix as a wildcard, "*") on both sides and looks each pair up:
- * its cost depends on the IDs' depth, never on the number of rules.  A
- * second table counts, per dst key, the allow and audit rules that name it.
+ * exact ID; in its key form a prefix (up to and including a '/') plus
+ * "wildcard", or the whole ID.  A rule set keeps its rules in one hash
+ * table keyed by the pair (src key, dst key).  A decision enumerates the
+ * keys an ID can match (the ID, each '/'-prefix as a wildcard, "*") on both
+ * sides and looks each pair up: its cost depends on the IDs' depth, never
+ * on the number of rules.  A second table counts, per dst key, the allow
+ * and audit rules that name it.  A client without an identity (a
+ * plaintext client a permissive destination admitted) matches only "*".
+ *
+ * Sets: readers take one rcu_dereference() of the current set, so a
+ * connection is judged entirely by one set.  add and del change the
+ * current set in place (RCU hash lists); policy-commit swaps in the set a
+ * netlink socket staged (policy-add with stage) and frees the old one
+ * after a grace period.  A staged set is dropped when its socket closes.
+ * After every change of the current set, established flows are judged
+ * again (flow.c) and those now denied reset, unless the change says keep.
  *
  * Writers serialise on kmtls_policy_lock; decisions run under RCU.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/hashtable.h>
+#include <linux/hash.h>
 #include <linux/jhash.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/kmtls.h>
@@ -35,6 +48,9 @@
 
 #define KMTLS_RULES_MAX		1048576
 #define KMTLS_KEYS_MAX		18	/* the ID, 16 prefixes, "*" */
+#define KMTLS_RULE_BITS		16
+#define KMTLS_NAMED_BITS	12
+#define KMTLS_STAGES_MAX	16
 
 struct kmtls_key {
 	const char *p;
@@ -43,22 +59,24 @@ struct kmtls_key {
 };
 
 /*
- * Lifetime: added by policy-add, unhashed by policy-del or -flush (under
- * kmtls_policy_lock), freed after an RCU grace period.
+ * Lifetime: added to a set by policy-add, unhashed by policy-del (freed
+ * after an RCU grace period) or freed with its set.  The two patterns, as
+ * given, follow the struct: src at pat, dst at pat + src_size.
  */
 struct kmtls_rule {
 	struct hlist_node node;
 	struct rcu_head rcu;
+	atomic64_t hits;
 	u32 hash;
 	u16 port_min, port_max;
+	u16 src_len, dst_len;	/* key lengths */
+	u16 src_size;		/* strlen(src) + 1 */
 	u8 action;
 	bool src_wild, dst_wild;
-	u16 src_len, dst_len;	/* key lengths */
-	atomic64_t hits;
-	char *src, *dst;	/* the patterns as given */
+	char pat[];
 };
 
-/* How many allow and audit rules name a dst key. */
+/* How many allow and audit rules of a set name a dst key. */
 struct kmtls_named {
 	struct hlist_node node;
 	struct rcu_head rcu;
@@ -70,10 +88,39 @@ struct kmtls_named {
 	char key[];
 };
 
+struct kmtls_pset {
+	unsigned int count;
+	struct hlist_head rules[1 << KMTLS_RULE_BITS];
+	struct hlist_head named[1 << KMTLS_NAMED_BITS];
+};
+
+/* A netlink socket's staged set, until it commits or closes. */
+struct kmtls_stage {
+	struct list_head node;
+	u32 portid;
+	struct kmtls_pset *set;
+};
+
 static DEFINE_MUTEX(kmtls_policy_lock);
-static DEFINE_HASHTABLE(kmtls_rules, 16);
-static DEFINE_HASHTABLE(kmtls_named, 12);
-static unsigned int kmtls_rule_count;
+static struct kmtls_pset __rcu *kmtls_pset;
+static LIST_HEAD(kmtls_stages);
+static unsigned int kmtls_stage_count;
+
+static inline const char *kmtls_rule_src(const struct kmtls_rule *r)
+{
+	return r->pat;
+}
+
+static inline const char *kmtls_rule_dst(const struct kmtls_rule *r)
+{
+	return r->pat + r->src_size;
+}
+
+static struct kmtls_pset *kmtls_pset_cur(void)
+{
+	return rcu_dereference_protected(kmtls_pset,
+					 lockdep_is_held(&kmtls_policy_lock));
+}
 
 /* A pattern's key, or -EINVAL with a reason. */
 static int kmtls_pattern_key(const char *s, struct kmtls_key *k,
@@ -112,12 +159,20 @@ static u32 kmtls_key_hash(const struct kmtls_key *k)
 	return jhash(k->p, k->len, k->wild ? 0x2a : 0);
 }
 
-/* The keys that can match @id, most specific first; returns how many. */
+/*
+ * The keys that can match @id, most specific first; returns how many.  No
+ * identity (NULL): only "*".
+ */
 static int kmtls_id_keys(const char *id, struct kmtls_key *keys)
 {
-	size_t len = strlen(id), i;
+	size_t len, i;
 	int n = 0;
 
+	if (!id) {
+		keys[n++] = (struct kmtls_key){ "", 0, true };
+		return n;
+	}
+	len = strlen(id);
 	keys[n++] = (struct kmtls_key){ id, len, false };
 	for (i = len; i > 9 && n < KMTLS_KEYS_MAX - 1; i--)
 		if (id[i - 1] == '/')
@@ -132,22 +187,35 @@ static bool kmtls_key_eq(const char *p, u16 len, bool wild,
 	return len == k->len && wild == k->wild && !memcmp(p, k->p, len);
 }
 
-static struct kmtls_named *kmtls_named_find(const struct kmtls_key *k, u32 h)
+static struct hlist_head *kmtls_rule_bucket(struct kmtls_pset *s, u32 h)
+{
+	return &s->rules[hash_32(h, KMTLS_RULE_BITS)];
+}
+
+static struct hlist_head *kmtls_named_bucket(struct kmtls_pset *s, u32 h)
+{
+	return &s->named[hash_32(h, KMTLS_NAMED_BITS)];
+}
+
+static struct kmtls_named *kmtls_named_find(struct kmtls_pset *s,
+					    const struct kmtls_key *k, u32 h)
 {
 	struct kmtls_named *nm;
 
-	hash_for_each_possible_rcu(kmtls_named, nm, node, h)
+	hlist_for_each_entry_rcu(nm, kmtls_named_bucket(s, h), node,
+				 lockdep_is_held(&kmtls_policy_lock))
 		if (nm->hash == h && kmtls_key_eq(nm->key, nm->len, nm->wild, k))
 			return nm;
 	return NULL;
 }
 
 /*
- * Decide for client @src, server @dst, server @port.  Any context (RCU).
- * *would_deny is set when audit let the connection through.
+ * Decide for client @src (NULL: no identity), server @dst, server @port
+ * with set @s, under RCU.  Counts the decision when @count.
  */
-u8 kmtls_policy_decide(const char *src, const char *dst, u16 port,
-		       bool *would_deny)
+static u8 kmtls_pset_decide(struct kmtls_pset *s, const char *src,
+			    const char *dst, u16 port, bool count,
+			    bool *would_deny)
 {
 	struct kmtls_key sk[KMTLS_KEYS_MAX], dk[KMTLS_KEYS_MAX];
 	u32 sh[KMTLS_KEYS_MAX], dh[KMTLS_KEYS_MAX];
@@ -164,16 +232,17 @@ u8 kmtls_policy_decide(const char *src, const char *dst, u16 port,
 	for (j = 0; j < nd; j++)
 		dh[j] = kmtls_key_hash(&dk[j]);
 
-	rcu_read_lock();
 	for (i = 0; i < ns && !deny; i++) {
 		for (j = 0; j < nd && !deny; j++) {
 			u32 h = jhash_2words(sh[i], dh[j], 0);
 
-			hash_for_each_possible_rcu(kmtls_rules, r, node, h) {
+			hlist_for_each_entry_rcu(r, kmtls_rule_bucket(s, h), node) {
 				if (r->hash != h || port < r->port_min ||
 				    port > r->port_max ||
-				    !kmtls_key_eq(r->src, r->src_len, r->src_wild, &sk[i]) ||
-				    !kmtls_key_eq(r->dst, r->dst_len, r->dst_wild, &dk[j]))
+				    !kmtls_key_eq(kmtls_rule_src(r), r->src_len,
+						  r->src_wild, &sk[i]) ||
+				    !kmtls_key_eq(kmtls_rule_dst(r), r->dst_len,
+						  r->dst_wild, &dk[j]))
 					continue;
 				if (r->action == KMTLS_ACTION_DENY) {
 					deny = r;
@@ -185,13 +254,12 @@ u8 kmtls_policy_decide(const char *src, const char *dst, u16 port,
 		}
 	}
 	if (deny || allow) {
-		r = deny ?: allow;
-		atomic64_inc(&r->hits);
-		rcu_read_unlock();
+		if (count)
+			atomic64_inc(&(deny ?: allow)->hits);
 		return deny ? KMTLS_ACTION_DENY : KMTLS_ACTION_ALLOW;
 	}
 	for (j = 0; j < nd; j++) {
-		struct kmtls_named *nm = kmtls_named_find(&dk[j], dh[j]);
+		struct kmtls_named *nm = kmtls_named_find(s, &dk[j], dh[j]);
 
 		if (nm && nm->allow && !named_allow)
 			named_allow = nm;
@@ -199,17 +267,16 @@ u8 kmtls_policy_decide(const char *src, const char *dst, u16 port,
 			named_audit = nm;
 	}
 	if (named_allow) {
-		atomic64_inc(&named_allow->denied);
-		rcu_read_unlock();
+		if (count)
+			atomic64_inc(&named_allow->denied);
 		return KMTLS_ACTION_DENY;
 	}
 	if (named_audit) {
-		atomic64_inc(&named_audit->would_deny);
-		rcu_read_unlock();
+		if (count)
+			atomic64_inc(&named_audit->would_deny);
 		*would_deny = true;
 		return KMTLS_ACTION_ALLOW;
 	}
-	rcu_read_unlock();
 
 	def = kmtls_config_policy_default();
 	if (def == KMTLS_ACTION_AUDIT) {
@@ -219,29 +286,89 @@ u8 kmtls_policy_decide(const char *src, const char *dst, u16 port,
 	return def;
 }
 
-static void kmtls_rule_free(struct kmtls_rule *r)
+/*
+ * Decide for client @src (NULL: no identity), server @dst, server @port
+ * with the current set.  Any context.  *would_deny is set when audit let
+ * the connection through.  @count: count the decision against its rule.
+ */
+u8 kmtls_policy_decide(const char *src, const char *dst, u16 port,
+		       bool count, bool *would_deny)
 {
-	kfree(r->src);
-	kfree(r->dst);
-	kfree(r);
+	u8 v;
+
+	rcu_read_lock();
+	v = kmtls_pset_decide(rcu_dereference(kmtls_pset), src, dst, port,
+			      count, would_deny);
+	rcu_read_unlock();
+	return v;
 }
 
-static void kmtls_rule_free_rcu(struct rcu_head *head)
+/* policy-check: the decision, counting nothing, @repeat times, timed. */
+int kmtls_policy_check(const char *src, const char *dst, u16 port,
+		       u32 repeat, bool *would_deny, u64 *elapsed_ns,
+		       struct netlink_ext_ack *extack)
 {
-	kmtls_rule_free(container_of(head, struct kmtls_rule, rcu));
+	const char *why = NULL;
+	u64 t0;
+	u32 i;
+	u8 v = 0;
+
+	if (!kmtls_spiffe_id_valid(src, &why) ||
+	    !kmtls_spiffe_id_valid(dst, &why)) {
+		/* @why points to a string literal, as extack needs */
+		if (extack)
+			extack->_msg = why ?: "src and dst must be SPIFFE IDs";
+		return -EINVAL;
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < repeat; i++) {
+		v = kmtls_policy_decide(src, dst, port, false, would_deny);
+		if (!(i & 1023))
+			cond_resched();
+	}
+	*elapsed_ns = ktime_get_ns() - t0;
+	return v;
+}
+
+static struct kmtls_pset *kmtls_pset_new(void)
+{
+	return kvzalloc(sizeof(struct kmtls_pset), GFP_KERNEL);
+}
+
+/* Free a set no reader can see any more. */
+static void kmtls_pset_free(struct kmtls_pset *s)
+{
+	struct kmtls_named *nm;
+	struct kmtls_rule *r;
+	struct hlist_node *tmp;
+	unsigned int i;
+
+	if (!s)
+		return;
+	for (i = 0; i < ARRAY_SIZE(s->rules); i++) {
+		hlist_for_each_entry_safe(r, tmp, &s->rules[i], node)
+			kfree(r);
+		if (!(i & 255))
+			cond_resched();
+	}
+	for (i = 0; i < ARRAY_SIZE(s->named); i++)
+		hlist_for_each_entry_safe(nm, tmp, &s->named[i], node)
+			kfree(nm);
+	kvfree(s);
 }
 
 /* Count a rule in (or out of) the names of its dst key. */
-static int kmtls_named_account(const struct kmtls_rule *r, int delta)
+static int kmtls_named_account(struct kmtls_pset *s,
+			       const struct kmtls_rule *r, int delta)
 {
-	struct kmtls_key k = { r->dst, r->dst_len, r->dst_wild };
+	struct kmtls_key k = { kmtls_rule_dst(r), r->dst_len, r->dst_wild };
 	u32 h = kmtls_key_hash(&k);
 	struct kmtls_named *nm;
 
 	lockdep_assert_held(&kmtls_policy_lock);
 	if (r->action == KMTLS_ACTION_DENY)
 		return 0;
-	nm = kmtls_named_find(&k, h);
+	nm = kmtls_named_find(s, &k, h);
 	if (!nm) {
 		if (delta < 0)
 			return 0;
@@ -252,29 +379,32 @@ static int kmtls_named_account(const struct kmtls_rule *r, int delta)
 		nm->wild = k.wild;
 		nm->len = k.len;
 		memcpy(nm->key, k.p, k.len);
-		hash_add_rcu(kmtls_named, &nm->node, h);
+		hlist_add_head_rcu(&nm->node, kmtls_named_bucket(s, h));
 	}
 	if (r->action == KMTLS_ACTION_ALLOW)
 		nm->allow += delta;
 	else
 		nm->audit += delta;
 	if (!nm->allow && !nm->audit) {
-		hash_del_rcu(&nm->node);
+		hlist_del_rcu(&nm->node);
 		kfree_rcu(nm, rcu);
 	}
 	return 0;
 }
 
-static struct kmtls_rule *kmtls_rule_find(const struct kmtls_rule *want)
+static struct kmtls_rule *kmtls_rule_find(struct kmtls_pset *s,
+					  const struct kmtls_rule *want)
 {
 	struct kmtls_rule *r;
 
 	lockdep_assert_held(&kmtls_policy_lock);
-	hash_for_each_possible(kmtls_rules, r, node, want->hash)
+	hlist_for_each_entry(r, kmtls_rule_bucket(s, want->hash), node)
 		if (r->hash == want->hash && r->action == want->action &&
 		    r->port_min == want->port_min &&
 		    r->port_max == want->port_max &&
-		    !strcmp(r->src, want->src) && !strcmp(r->dst, want->dst))
+		    r->src_size == want->src_size &&
+		    !strcmp(kmtls_rule_src(r), kmtls_rule_src(want)) &&
+		    !strcmp(kmtls_rule_dst(r), kmtls_rule_dst(want)))
 			return r;
 	return NULL;
 }
@@ -283,35 +413,37 @@ static struct kmtls_rule *kmtls_rule_find(const struct kmtls_rule *want)
 static struct kmtls_rule *kmtls_rule_parse(struct nlattr **a,
 					   struct netlink_ext_ack *extack)
 {
+	struct nlattr *src = a[KMTLS_A_POLICY_SRC], *dst = a[KMTLS_A_POLICY_DST];
 	struct kmtls_key sk, dk;
 	struct kmtls_rule *r;
 	const char *why = NULL;
+	size_t ssize, dsize;
 	int err;
 
-	if (!a[KMTLS_A_POLICY_SRC] || !a[KMTLS_A_POLICY_DST] ||
-	    !a[KMTLS_A_POLICY_ACTION]) {
+	if (!src || !dst || !a[KMTLS_A_POLICY_ACTION]) {
 		NL_SET_ERR_MSG(extack, "a rule needs src, dst and action");
 		return ERR_PTR(-EINVAL);
 	}
-	err = kmtls_pattern_key(nla_data(a[KMTLS_A_POLICY_SRC]), &sk, &why);
+	err = kmtls_pattern_key(nla_data(src), &sk, &why);
 	if (err) {
 		/* @why points to a string literal, as extack needs */
 		if (extack) {
 			extack->_msg = why ?: "bad src pattern";
-			extack->bad_attr = a[KMTLS_A_POLICY_SRC];
+			extack->bad_attr = src;
 		}
 		return ERR_PTR(err);
 	}
-	err = kmtls_pattern_key(nla_data(a[KMTLS_A_POLICY_DST]), &dk, &why);
+	err = kmtls_pattern_key(nla_data(dst), &dk, &why);
 	if (err) {
-		/* @why points to a string literal, as extack needs */
 		if (extack) {
 			extack->_msg = why ?: "bad dst pattern";
-			extack->bad_attr = a[KMTLS_A_POLICY_DST];
+			extack->bad_attr = dst;
 		}
 		return ERR_PTR(err);
 	}
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	ssize = strlen(nla_data(src)) + 1;
+	dsize = strlen(nla_data(dst)) + 1;
+	r = kzalloc(struct_size(r, pat, ssize + dsize), GFP_KERNEL);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	r->port_min = a[KMTLS_A_POLICY_PORT_MIN] ?
@@ -324,111 +456,244 @@ static struct kmtls_rule *kmtls_rule_parse(struct nlattr **a,
 		return ERR_PTR(-EINVAL);
 	}
 	r->action = nla_get_u8(a[KMTLS_A_POLICY_ACTION]);
-	r->src = kstrdup(nla_data(a[KMTLS_A_POLICY_SRC]), GFP_KERNEL);
-	r->dst = kstrdup(nla_data(a[KMTLS_A_POLICY_DST]), GFP_KERNEL);
-	if (!r->src || !r->dst) {
-		kmtls_rule_free(r);
-		return ERR_PTR(-ENOMEM);
-	}
+	r->src_size = ssize;
+	memcpy(r->pat, nla_data(src), ssize);
+	memcpy(r->pat + ssize, nla_data(dst), dsize);
 	r->src_len = sk.len;
 	r->src_wild = sk.wild;
 	r->dst_len = dk.len;
 	r->dst_wild = dk.wild;
-	sk.p = r->src;
-	dk.p = r->dst;
+	sk.p = kmtls_rule_src(r);
+	dk.p = kmtls_rule_dst(r);
 	r->hash = jhash_2words(kmtls_key_hash(&sk), kmtls_key_hash(&dk), 0);
 	return r;
 }
 
-int kmtls_policy_add(struct nlattr **a, struct netlink_ext_ack *extack)
+/* Add @r to @s; on failure the caller still owns @r. */
+static int kmtls_pset_add(struct kmtls_pset *s, struct kmtls_rule *r,
+			  struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	lockdep_assert_held(&kmtls_policy_lock);
+	if (kmtls_rule_find(s, r)) {
+		NL_SET_ERR_MSG(extack, "rule already exists");
+		return -EEXIST;
+	}
+	if (s->count >= KMTLS_RULES_MAX) {
+		NL_SET_ERR_MSG(extack, "too many rules");
+		return -ENOSPC;
+	}
+	ret = kmtls_named_account(s, r, 1);
+	if (ret)
+		return ret;
+	hlist_add_head_rcu(&r->node, kmtls_rule_bucket(s, r->hash));
+	s->count++;
+	return 0;
+}
+
+static struct kmtls_stage *kmtls_stage_find(u32 portid)
+{
+	struct kmtls_stage *st;
+
+	lockdep_assert_held(&kmtls_policy_lock);
+	list_for_each_entry(st, &kmtls_stages, node)
+		if (st->portid == portid)
+			return st;
+	return NULL;
+}
+
+/* The set @portid stages into, created on its first staged rule. */
+static struct kmtls_pset *kmtls_stage_set(u32 portid,
+					  struct netlink_ext_ack *extack)
+{
+	struct kmtls_stage *st = kmtls_stage_find(portid);
+
+	if (st)
+		return st->set;
+	if (kmtls_stage_count >= KMTLS_STAGES_MAX) {
+		NL_SET_ERR_MSG(extack, "too many policy restores in progress");
+		return ERR_PTR(-EBUSY);
+	}
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return ERR_PTR(-ENOMEM);
+	st->set = kmtls_pset_new();
+	if (!st->set) {
+		kfree(st);
+		return ERR_PTR(-ENOMEM);
+	}
+	st->portid = portid;
+	list_add(&st->node, &kmtls_stages);
+	kmtls_stage_count++;
+	return st->set;
+}
+
+/* Take @portid's staged set out of the list (NULL if none). */
+static struct kmtls_pset *kmtls_stage_take(u32 portid)
+{
+	struct kmtls_stage *st = kmtls_stage_find(portid);
+	struct kmtls_pset *s;
+
+	if (!st)
+		return NULL;
+	list_del(&st->node);
+	kmtls_stage_count--;
+	s = st->set;
+	kfree(st);
+	return s;
+}
+
+/* Judge established flows again after a change of the current set. */
+static void kmtls_policy_changed(bool keep, struct kmtls_policy_result *res)
+{
+	lockdep_assert_held(&kmtls_policy_lock);
+	kmtls_flow_rejudge(keep, res);
+}
+
+int kmtls_policy_add(struct nlattr **a, u32 portid, bool keep,
+		     struct kmtls_policy_result *res,
+		     struct netlink_ext_ack *extack)
 {
 	struct kmtls_rule *r = kmtls_rule_parse(a, extack);
-	int ret = 0;
+	bool stage = a[KMTLS_A_POLICY_STAGE];
+	struct kmtls_pset *s;
+	int ret;
 
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	mutex_lock(&kmtls_policy_lock);
-	if (kmtls_rule_find(r)) {
-		NL_SET_ERR_MSG(extack, "rule already exists");
-		ret = -EEXIST;
-	} else if (kmtls_rule_count >= KMTLS_RULES_MAX) {
-		NL_SET_ERR_MSG(extack, "too many rules");
-		ret = -ENOSPC;
-	} else {
-		ret = kmtls_named_account(r, 1);
-	}
+	s = stage ? kmtls_stage_set(portid, extack) : kmtls_pset_cur();
+	ret = IS_ERR(s) ? PTR_ERR(s) : kmtls_pset_add(s, r, extack);
 	if (!ret) {
-		hash_add_rcu(kmtls_rules, &r->node, r->hash);
-		kmtls_rule_count++;
 		r = NULL;
+		if (!stage)
+			kmtls_policy_changed(keep, res);
 	}
 	mutex_unlock(&kmtls_policy_lock);
-	if (r)
-		kmtls_rule_free(r);
+	kfree(r);
 	return ret;
 }
 
-static void kmtls_rule_unhash(struct kmtls_rule *r)
-{
-	lockdep_assert_held(&kmtls_policy_lock);
-	hash_del_rcu(&r->node);
-	kmtls_named_account(r, -1);
-	kmtls_rule_count--;
-	call_rcu(&r->rcu, kmtls_rule_free_rcu);
-}
-
-int kmtls_policy_del(struct nlattr **a, struct netlink_ext_ack *extack)
+int kmtls_policy_del(struct nlattr **a, bool keep,
+		     struct kmtls_policy_result *res,
+		     struct netlink_ext_ack *extack)
 {
 	struct kmtls_rule *want = kmtls_rule_parse(a, extack), *r;
+	struct kmtls_pset *s;
 	int ret = 0;
 
 	if (IS_ERR(want))
 		return PTR_ERR(want);
 	mutex_lock(&kmtls_policy_lock);
-	r = kmtls_rule_find(want);
+	s = kmtls_pset_cur();
+	r = kmtls_rule_find(s, want);
 	if (r) {
-		kmtls_rule_unhash(r);
+		hlist_del_rcu(&r->node);
+		kmtls_named_account(s, r, -1);
+		s->count--;
+		kfree_rcu(r, rcu);
+		kmtls_policy_changed(keep, res);
 	} else {
 		NL_SET_ERR_MSG(extack, "no such rule");
 		ret = -ENOENT;
 	}
 	mutex_unlock(&kmtls_policy_lock);
-	kmtls_rule_free(want);
+	kfree(want);
 	return ret;
 }
 
-void kmtls_policy_flush(void)
+/* Make @s the current set; the old one is freed once no reader sees it. */
+static void kmtls_pset_swap(struct kmtls_pset *s, bool keep,
+			    struct kmtls_policy_result *res)
 {
-	struct kmtls_rule *r;
-	struct hlist_node *tmp;
-	int bkt;
+	struct kmtls_pset *old;
+
+	lockdep_assert_held(&kmtls_policy_lock);
+	old = kmtls_pset_cur();
+	rcu_assign_pointer(kmtls_pset, s);
+	if (res)
+		res->rules = s->count;
+	kmtls_policy_changed(keep, res);
+	synchronize_rcu();
+	kmtls_pset_free(old);
+}
+
+/* policy-commit: @portid's staged set (or the empty set) replaces all. */
+int kmtls_policy_commit(u32 portid, bool keep, struct kmtls_policy_result *res)
+{
+	struct kmtls_pset *s;
 
 	mutex_lock(&kmtls_policy_lock);
-	hash_for_each_safe(kmtls_rules, bkt, tmp, r, node) {
-		kmtls_rule_unhash(r);
-		cond_resched();
-	}
+	s = kmtls_stage_take(portid) ?: kmtls_pset_new();
+	if (s)
+		kmtls_pset_swap(s, keep, res);
+	mutex_unlock(&kmtls_policy_lock);
+	return s ? 0 : -ENOMEM;
+}
+
+int kmtls_policy_flush(bool keep, struct kmtls_policy_result *res)
+{
+	struct kmtls_pset *s = kmtls_pset_new();
+
+	if (!s)
+		return -ENOMEM;
+	mutex_lock(&kmtls_policy_lock);
+	kmtls_pset_swap(s, keep, res);
+	mutex_unlock(&kmtls_policy_lock);
+	return 0;
+}
+
+/* The node default changed: judge established flows again. */
+void kmtls_policy_default_changed(void)
+{
+	mutex_lock(&kmtls_policy_lock);
+	kmtls_policy_changed(false, NULL);
 	mutex_unlock(&kmtls_policy_lock);
 }
 
-/* Dump from bucket pos[0], entry pos[1] within it. */
+/* A netlink socket closed: drop what it staged. */
+void kmtls_policy_release(u32 portid)
+{
+	struct kmtls_pset *s;
+
+	mutex_lock(&kmtls_policy_lock);
+	s = kmtls_stage_take(portid);
+	mutex_unlock(&kmtls_policy_lock);
+	kmtls_pset_free(s);	/* never visible to readers */
+}
+
+unsigned int kmtls_policy_rules(void)
+{
+	unsigned int n;
+
+	rcu_read_lock();
+	n = READ_ONCE(rcu_dereference(kmtls_pset)->count);
+	rcu_read_unlock();
+	return n;
+}
+
+/* Dump from bucket pos[0], entry pos[1] within it, of the current set. */
 int kmtls_policy_walk(unsigned long *pos,
 		      int (*fill)(void *arg, const char *src, const char *dst,
 				  u16 pmin, u16 pmax, u8 action, u64 hits),
 		      void *arg)
 {
+	struct kmtls_pset *s;
 	struct kmtls_rule *r;
 	unsigned long bkt, idx;
 	int ret = 0;
 
 	rcu_read_lock();
-	for (bkt = pos[0]; bkt < HASH_SIZE(kmtls_rules); bkt++, pos[1] = 0) {
+	s = rcu_dereference(kmtls_pset);
+	for (bkt = pos[0]; bkt < ARRAY_SIZE(s->rules); bkt++, pos[1] = 0) {
 		idx = 0;
-		hlist_for_each_entry_rcu(r, &kmtls_rules[bkt], node) {
+		hlist_for_each_entry_rcu(r, &s->rules[bkt], node) {
 			if (idx++ < pos[1])
 				continue;
-			ret = fill(arg, r->src, r->dst, r->port_min, r->port_max,
-				   r->action, atomic64_read(&r->hits));
+			ret = fill(arg, kmtls_rule_src(r), kmtls_rule_dst(r),
+				   r->port_min, r->port_max, r->action,
+				   atomic64_read(&r->hits));
 			if (ret)
 				goto out;
 			pos[1] = idx;
@@ -440,8 +705,27 @@ out:
 	return ret;
 }
 
+int kmtls_policy_init(void)
+{
+	struct kmtls_pset *s = kmtls_pset_new();
+
+	if (!s)
+		return -ENOMEM;
+	RCU_INIT_POINTER(kmtls_pset, s);
+	return 0;
+}
+
 void kmtls_policy_exit(void)
 {
-	kmtls_policy_flush();
-	rcu_barrier();
+	struct kmtls_stage *st, *tmp;
+
+	list_for_each_entry_safe(st, tmp, &kmtls_stages, node) {
+		list_del(&st->node);
+		kmtls_pset_free(st->set);
+		kfree(st);
+	}
+	kmtls_stage_count = 0;
+	rcu_barrier();	/* rules and names freed by del */
+	kmtls_pset_free(rcu_dereference_protected(kmtls_pset, 1));
+	RCU_INIT_POINTER(kmtls_pset, NULL);
 }

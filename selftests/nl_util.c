@@ -649,6 +649,12 @@ static const char *const status_attr_name[KMTLS_A_STATUS_MAX + 1] = {
 	[KMTLS_A_STATUS_CONFIG_CHANGES]		= "config-changes",
 	[KMTLS_A_STATUS_PAD]			= "pad",
 	[KMTLS_A_STATUS_REFUSED_NO_DAEMON]	= "refused-no-daemon",
+	[KMTLS_A_STATUS_POLICY_DEFAULT]		= "policy-default",
+	[KMTLS_A_STATUS_POLICY_DENIED]		= "policy-denied",
+	[KMTLS_A_STATUS_POLICY_WOULD_DENY]	= "policy-would-deny",
+	[KMTLS_A_STATUS_POLICY_RULES]		= "policy-rules",
+	[KMTLS_A_STATUS_POLICY_RESET]		= "policy-reset",
+	[KMTLS_A_STATUS_PLAINTEXT_ADMITTED]	= "plaintext-admitted",
 };
 
 /* Expected payload length of each reply attribute; -1: any (pad). */
@@ -656,14 +662,20 @@ static int status_attr_len(__u16 type)
 {
 	switch (type) {
 	case KMTLS_A_STATUS_DAEMON_ATTACHED:
+	case KMTLS_A_STATUS_POLICY_DEFAULT:
 		return 1;
 	case KMTLS_A_STATUS_HANDSHAKE_TIMEOUT_MS:
 	case KMTLS_A_STATUS_FLOWS:
+	case KMTLS_A_STATUS_POLICY_RULES:
 		return 4;
 	case KMTLS_A_STATUS_HANDSHAKES:
 	case KMTLS_A_STATUS_HANDSHAKES_FAILED:
 	case KMTLS_A_STATUS_CONFIG_CHANGES:
 	case KMTLS_A_STATUS_REFUSED_NO_DAEMON:
+	case KMTLS_A_STATUS_POLICY_DENIED:
+	case KMTLS_A_STATUS_POLICY_WOULD_DENY:
+	case KMTLS_A_STATUS_POLICY_RESET:
+	case KMTLS_A_STATUS_PLAINTEXT_ADMITTED:
 		return 8;
 	default:
 		return -1;

@@ -438,6 +438,8 @@ static int parse_dest_msg(const struct nlmsghdr *nlh, struct dump_ctx *c)
 		[KMTLS_A_DEST_PREFIX_LEN]	= "prefix-len",
 		[KMTLS_A_DEST_PORT_MIN]		= "port-min",
 		[KMTLS_A_DEST_PORT_MAX]		= "port-max",
+		[KMTLS_A_DEST_MODE]		= "mode",
+		[KMTLS_A_DEST_IDENTITY]		= "identity",
 	};
 	bool seen[KMTLS_A_DEST_MAX + 1] = { false };
 	const struct nlattr *a;
@@ -464,6 +466,24 @@ static int parse_dest_msg(const struct nlmsghdr *nlh, struct dump_ctx *c)
 			return -EPROTO;
 		}
 		seen[type] = true;
+		if (type == KMTLS_A_DEST_IDENTITY) {
+			if (plen < 2 || strnlen(nla_pdata(a), (size_t)plen) !=
+			    (size_t)plen - 1) {
+				snprintf(c->why, c->whylen,
+					 "dest dump: identity is not a string");
+				return -EPROTO;
+			}
+			continue;
+		}
+		if (type == KMTLS_A_DEST_MODE) {
+			if (plen != 1 || nla_get_u8_(a) < KMTLS_DEST_MODE_STRICT ||
+			    nla_get_u8_(a) > KMTLS_DEST_MODE_DISABLED) {
+				snprintf(c->why, c->whylen,
+					 "dest dump: bad mode attribute");
+				return -EPROTO;
+			}
+			continue;
+		}
 		want = type == KMTLS_A_DEST_ADDR ? (plen == 4 ? 4 : 16) :
 		       type == KMTLS_A_DEST_PREFIX_LEN ? 1 : 2;
 		if (plen != want) {
@@ -497,7 +517,7 @@ static int parse_dest_msg(const struct nlmsghdr *nlh, struct dump_ctx *c)
 		return -EPROTO;
 	}
 	for (t = KMTLS_A_DEST_ADDR; t <= KMTLS_A_DEST_MAX; t++) {
-		if (!seen[t]) {
+		if (!seen[t] && t != KMTLS_A_DEST_IDENTITY) {
 			snprintf(c->why, c->whylen,
 				 "dest dump: a message without %s", name[t]);
 			return -EPROTO;
