@@ -558,6 +558,27 @@ int kmtls_nl_send(struct kmtls_nl *nl, const struct nlmsghdr *nlh,
 	return 0;
 }
 
+int kmtls_nl_send_batch(struct kmtls_nl *nl, const void *buf, size_t len,
+			struct kmtls_nl_err *err)
+{
+	ssize_t n;
+	int e;
+
+	kmtls_nl_clearerr(err);
+	n = mnl_socket_sendto(nl->sock, buf, len);
+	if (n < 0) {
+		e = errno;
+		return kmtls_nl_seterr(err, -e, "netlink send: %s",
+				       strerror(e));
+	}
+	/* A netlink datagram goes whole or not at all. */
+	if ((size_t)n != len)
+		return kmtls_nl_seterr(err, -EIO,
+				       "netlink send: %zd of %zu bytes sent",
+				       n, len);
+	return 0;
+}
+
 ssize_t kmtls_nl_recv(struct kmtls_nl *nl, void *buf, size_t len,
 		      struct kmtls_nl_err *err)
 {

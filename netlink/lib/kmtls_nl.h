@@ -203,6 +203,17 @@ int kmtls_nl_send(struct kmtls_nl *nl, const struct nlmsghdr *nlh,
 		  struct kmtls_nl_err *err);
 
 /*
+ * Send len bytes of buf, one or more messages back to back (each from
+ * kmtls_nl_msg_init(), at NLMSG_ALIGN()ed offsets), in one sendmsg(): a
+ * batch.  The kernel handles them in order, each as if sent alone, and
+ * answers only those that fail or carry NLM_F_ACK.  len must stay below
+ * the socket's send buffer (net.core.wmem_default; -EMSGSIZE otherwise).
+ * 0 or a negative errno.
+ */
+int kmtls_nl_send_batch(struct kmtls_nl *nl, const void *buf, size_t len,
+			struct kmtls_nl_err *err);
+
+/*
  * Receive one datagram into buf without blocking.  Returns its length,
  * -EAGAIN when nothing is queued, -ENOBUFS when the kernel dropped
  * messages because the receive buffer was full (the socket stays usable),

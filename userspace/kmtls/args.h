@@ -56,4 +56,7 @@ bool args_is_prefix(const char *arg, const char *word);
  */
 int args_parse_u32(const char *s, uint32_t *val);
 
+/* The same for an unsigned 64-bit number. */
+int args_parse_u64(const char *s, uint64_t *val);
+
 #endif /* KMTLS_ARGS_H */

@@ -77,10 +77,16 @@ void nl_warning(struct kmtls_ctx *ctx, const struct kmtls_nl_err *err)
 
 int nl_change(struct kmtls_ctx *ctx, struct kmtls_nl *nl, struct nlmsghdr *nlh)
 {
+	return nl_change_reply(ctx, nl, nlh, NULL);
+}
+
+int nl_change_reply(struct kmtls_ctx *ctx, struct kmtls_nl *nl,
+		    struct nlmsghdr *nlh, const struct kmtls_nl_reply *reply)
+{
 	struct kmtls_nl_err err;
 	int ret;
 
-	ret = kmtls_nl_request(nl, nlh, NULL, &err);
+	ret = kmtls_nl_request(nl, nlh, reply, &err);
 	kmtls_nl_close(nl);
 	if (ret)
 		return nl_error(ctx, &err);

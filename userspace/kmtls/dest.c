@@ -2,17 +2,24 @@
 /*
  * The dest object: declared destinations, whose connections are meshed.
  *
- *	kmtls dest add DEST
+ *	kmtls dest add DEST [mode MODE] [identity SPIFFE-ID]
  *	kmtls dest del DEST
  *	kmtls dest [ show | list ]
  *
  *	DEST := ADDR[/LEN][:PORT[-PORT]]		IPv4
  *	        ADDR[/LEN] | [ADDR[/LEN]]:PORT[-PORT]	IPv6
+ *	MODE := strict | permissive | disabled
  *
- * "dest show" prints each destination in its shortest DEST form: no /LEN
- * for a single address, no ports for all of them (1-65535).  An IPv6
- * address without brackets is never followed by a port: "fd00::1:80" is
- * the address fd00::1:80.
+ * The words after DEST come in any order, each once; keywords and modes
+ * may be shortened to a unique prefix.  Without a mode the kernel's
+ * default, strict, applies.  "dest del" matches the prefix and the port
+ * range only, so it refuses a mode or an identity rather than ignore them.
+ *
+ * "dest show" prints each destination in its shortest DEST form (no /LEN
+ * for a single address, no ports for all of them, 1-65535), then its mode,
+ * always, and its identity when it has one: a line "dest add" takes.
+ * An IPv6 address without brackets is never followed by a port:
+ * "fd00::1:80" is the address fd00::1:80.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -259,16 +266,125 @@ void dest_format(const struct kmtls_dest *d, char *buf, size_t len)
 		snprintf(buf, len, "%s%s%s", a, plen, ports);
 }
 
+/* ---- mode and identity ------------------------------------------------- */
+
+/* Index + 1 is the KMTLS_DEST_MODE_* value. */
+static const struct { const char *name; } modes[] = {
+	{ "strict" },
+	{ "permissive" },
+	{ "disabled" },
+};
+
+const char *dest_mode_name(uint8_t mode)
+{
+	if (mode >= 1 && mode <= ARRAY_SIZE(modes))
+		return modes[mode - 1].name;
+	return NULL;
+}
+
+int dest_mode_parse(const char *s, uint8_t *mode, char *why, size_t whylen)
+{
+	int k = ARGS_FIND(s, modes);
+
+	if (k >= 0) {
+		*mode = (uint8_t)(k + 1);
+		return 0;
+	}
+	/* No two modes share a first letter: never ambiguous. */
+	snprintf(why, whylen, "expected strict, permissive or disabled");
+	return -EINVAL;
+}
+
+enum { KW_MODE, KW_IDENTITY };
+
+static const struct {
+	const char *name;
+	const char *value;	/* what the keyword takes, for messages */
+} keywords[] = {
+	[KW_MODE] = { "mode", "strict|permissive|disabled" },
+	[KW_IDENTITY] = { "identity", "SPIFFE-ID" },
+};
+
+int dest_parse_args(int argc, char **argv, struct kmtls_dest *d, char *why,
+		    size_t whylen)
+{
+	bool given[ARRAY_SIZE(keywords)] = { false };
+	char reason[DEST_ARG_MAX + 64];
+	const char *bad;
+	int i, k;
+
+	if (argc < 1) {
+		snprintf(why, whylen, "missing DEST");
+		return -EINVAL;
+	}
+	if (dest_parse(argv[0], d, reason, sizeof(reason))) {
+		snprintf(why, whylen, "invalid destination \"%s\": %s",
+			 argv[0], reason);
+		return -EINVAL;
+	}
+	for (i = 1; i < argc; i += 2) {
+		k = ARGS_FIND(argv[i], keywords);
+		if (k < 0) {
+			snprintf(why, whylen,
+				 "unknown keyword \"%s\", expected mode or identity",
+				 argv[i]);
+			return -EINVAL;
+		}
+		if (given[k]) {
+			snprintf(why, whylen, "%s given twice",
+				 keywords[k].name);
+			return -EINVAL;
+		}
+		if (i + 1 >= argc) {
+			snprintf(why, whylen, "missing %s after \"%s\"",
+				 keywords[k].value, keywords[k].name);
+			return -EINVAL;
+		}
+		given[k] = true;
+		switch (k) {
+		case KW_MODE:
+			if (dest_mode_parse(argv[i + 1], &d->mode, reason,
+					    sizeof(reason))) {
+				snprintf(why, whylen,
+					 "invalid mode \"%s\": %s",
+					 argv[i + 1], reason);
+				return -EINVAL;
+			}
+			break;
+		case KW_IDENTITY:
+			if (spiffe_id_check(argv[i + 1], &bad)) {
+				snprintf(why, whylen,
+					 "invalid identity \"%s\": %s",
+					 argv[i + 1], bad);
+				return -EINVAL;
+			}
+			d->identity = argv[i + 1];
+			break;
+		}
+	}
+	return 0;
+}
+
 bool dest_put(struct nlmsghdr *nlh, const struct kmtls_dest *d)
 {
-	return mnl_attr_put_check(nlh, KMTLS_NL_TX_SIZE, KMTLS_A_DEST_ADDR,
-				  addr_bytes(d->family), d->addr) &&
-	       mnl_attr_put_u8_check(nlh, KMTLS_NL_TX_SIZE,
-				     KMTLS_A_DEST_PREFIX_LEN, d->prefix_len) &&
-	       mnl_attr_put_u16_check(nlh, KMTLS_NL_TX_SIZE,
-				      KMTLS_A_DEST_PORT_MIN, d->port_min) &&
-	       mnl_attr_put_u16_check(nlh, KMTLS_NL_TX_SIZE,
-				      KMTLS_A_DEST_PORT_MAX, d->port_max);
+	if (!mnl_attr_put_check(nlh, KMTLS_NL_TX_SIZE, KMTLS_A_DEST_ADDR,
+				addr_bytes(d->family), d->addr) ||
+	    !mnl_attr_put_u8_check(nlh, KMTLS_NL_TX_SIZE,
+				   KMTLS_A_DEST_PREFIX_LEN, d->prefix_len) ||
+	    !mnl_attr_put_u16_check(nlh, KMTLS_NL_TX_SIZE,
+				    KMTLS_A_DEST_PORT_MIN, d->port_min) ||
+	    !mnl_attr_put_u16_check(nlh, KMTLS_NL_TX_SIZE,
+				    KMTLS_A_DEST_PORT_MAX, d->port_max))
+		return false;
+	if (d->mode &&
+	    !mnl_attr_put_u8_check(nlh, KMTLS_NL_TX_SIZE, KMTLS_A_DEST_MODE,
+				   d->mode))
+		return false;
+	if (d->identity &&
+	    !mnl_attr_put_strz_check(nlh, KMTLS_NL_TX_SIZE,
+				     KMTLS_A_DEST_IDENTITY, d->identity))
+		return false;
+	return true;
 }
 
 /* ---- replies ----------------------------------------------------------- */
@@ -278,10 +394,17 @@ static const struct kmtls_nl_policy dest_policy[KMTLS_A_DEST_MAX + 1] = {
 	[KMTLS_A_DEST_PREFIX_LEN] = { KMTLS_NL_U8, true, "prefix-len" },
 	[KMTLS_A_DEST_PORT_MIN] = { KMTLS_NL_U16, true, "port-min" },
 	[KMTLS_A_DEST_PORT_MAX] = { KMTLS_NL_U16, true, "port-max" },
+	/* Optional: a module from before destination modes sends neither. */
+	[KMTLS_A_DEST_MODE] = { KMTLS_NL_U8, false, "mode" },
+	[KMTLS_A_DEST_IDENTITY] = { KMTLS_NL_STRING, false, "identity" },
 };
 
 void dest_list_free(struct kmtls_dest_list *l)
 {
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i].identity);
 	free(l->v);
 	*l = (struct kmtls_dest_list){ 0 };
 }
@@ -308,6 +431,12 @@ static int dest_cb(const struct nlmsghdr *nlh, const struct nlattr *const *tb,
 	if (dest_check(&d, why, sizeof(why)))
 		return kmtls_nl_seterr(err, -EBADMSG,
 				       "malformed reply: destination: %s", why);
+	if (tb[KMTLS_A_DEST_MODE]) {
+		d.mode = mnl_attr_get_u8(tb[KMTLS_A_DEST_MODE]);
+		if (d.mode == 0)
+			return kmtls_nl_seterr(err, -EBADMSG,
+					       "malformed reply: destination mode 0");
+	}
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 16;
@@ -317,6 +446,11 @@ static int dest_cb(const struct nlmsghdr *nlh, const struct nlattr *const *tb,
 			return kmtls_nl_seterr(err, -ENOMEM, "out of memory");
 		l->v = v;
 		l->cap = cap;
+	}
+	if (tb[KMTLS_A_DEST_IDENTITY]) {
+		d.identity = strdup(mnl_attr_get_str(tb[KMTLS_A_DEST_IDENTITY]));
+		if (!d.identity)
+			return kmtls_nl_seterr(err, -ENOMEM, "out of memory");
 	}
 	l->v[l->n++] = d;
 	return 0;
@@ -335,7 +469,9 @@ void dest_reply_init(struct kmtls_nl_reply *reply, const struct nlattr **tb,
 	};
 }
 
-/* Text: the DEST form; JSON: its parts, keyed as in the spec. */
+/* Text: the DEST form, then mode and identity; JSON: DEST's parts, keyed
+ * as in the spec, then mode and identity.  A mode this program does not
+ * know is printed as its number ("mode 7"; a JSON number). */
 int dest_print(FILE *f, const struct kmtls_opts *opts,
 	       const struct kmtls_dest_list *l)
 {
@@ -357,6 +493,12 @@ int dest_print(FILE *f, const struct kmtls_opts *opts,
 		out_json_u64(&o, "prefix-len", d->prefix_len);
 		out_json_u64(&o, "port-min", d->port_min);
 		out_json_u64(&o, "port-max", d->port_max);
+		if (d->mode && dest_mode_name(d->mode))
+			out_str(&o, "mode", NULL, dest_mode_name(d->mode));
+		else if (d->mode)
+			out_u64(&o, "mode", NULL, d->mode, NULL);
+		if (d->identity)
+			out_str(&o, "identity", NULL, d->identity);
 		out_item_end(&o);
 	}
 	return out_end(&o);
@@ -388,8 +530,8 @@ static int dest_change(struct kmtls_ctx *ctx, int argc, char **argv,
 	struct kmtls_dest d;
 	struct kmtls_nl *nl;
 	struct nlmsghdr *nlh;
-	char why[256];
-	int ret;
+	char why[512];
+	int k, ret;
 
 	if (argc == 0)
 		return usage_error(ctx, DEST_HINT, "missing DEST");
@@ -397,13 +539,18 @@ static int dest_change(struct kmtls_ctx *ctx, int argc, char **argv,
 		help_dest(ctx->out);
 		return EXIT_OK;
 	}
-	if (dest_parse(argv[0], &d, why, sizeof(why)))
-		return usage_error(ctx, DEST_HINT,
-				   "invalid destination \"%s\": %s", argv[0],
-				   why);
-	if (argc > 1)
+	/* del: DEST alone; a mode or an identity would not narrow it. */
+	if (cmd == KMTLS_CMD_DEST_DEL && argc > 1) {
+		k = ARGS_FIND(argv[1], keywords);
+		if (k >= 0)
+			return usage_error(ctx, DEST_HINT,
+					   "dest del takes no %s: it removes the destination with this prefix and port range, whatever its mode and identity",
+					   keywords[k].name);
 		return usage_error(ctx, DEST_HINT,
 				   "unexpected argument \"%s\"", argv[1]);
+	}
+	if (dest_parse_args(argc, argv, &d, why, sizeof(why)))
+		return usage_error(ctx, DEST_HINT, "%s", why);
 
 	ret = nl_open(ctx, &nl);
 	if (ret)

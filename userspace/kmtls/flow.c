@@ -15,6 +15,13 @@
  * default ends in "would-deny" (JSON: "would-deny": true; false for the
  * others, and when the kernel does not send the attribute).
  *
+ * A flow a permissive destination admitted in clear has "plaintext" where
+ * the cipher would be, and no peer ID (JSON: "plaintext": true; false for
+ * the others, and when the kernel does not send the attribute):
+ *
+ *	server 10.21.0.2:5432 -> 10.21.0.1:40312 established plaintext
+ *	    age 3.0s netns 4026531840 local spiffe://a.test/db
+ *
  * A flow still in its handshake has no cipher and no peer ID yet.  A role,
  * state or cipher this program does not know is printed as its number
  * ("role 7", "cipher 99"; a JSON number instead of a string), so a newer
@@ -111,6 +118,7 @@ static const struct kmtls_nl_policy flow_policy[KMTLS_A_FLOW_MAX + 1] = {
 	[KMTLS_A_FLOW_AGE_MS] = { KMTLS_NL_U64, true, "age-ms" },
 	[KMTLS_A_FLOW_NETNS] = { KMTLS_NL_U32, true, "netns" },
 	[KMTLS_A_FLOW_WOULD_DENY] = { KMTLS_NL_U8, false, "would-deny" },
+	[KMTLS_A_FLOW_PLAINTEXT] = { KMTLS_NL_U8, false, "plaintext" },
 };
 
 void flow_list_free(struct kmtls_flow_list *l)
@@ -173,6 +181,8 @@ static int flow_cb(const struct nlmsghdr *nlh, const struct nlattr *const *tb,
 	}
 	if (tb[KMTLS_A_FLOW_WOULD_DENY])
 		f.would_deny = mnl_attr_get_u8(tb[KMTLS_A_FLOW_WOULD_DENY]) != 0;
+	if (tb[KMTLS_A_FLOW_PLAINTEXT])
+		f.plaintext = mnl_attr_get_u8(tb[KMTLS_A_FLOW_PLAINTEXT]) != 0;
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 16;
@@ -263,6 +273,8 @@ int flow_print(FILE *f, const struct kmtls_opts *opts,
 		if (fl->has_cipher)
 			out_enum(&o, "cipher", flow_cipher_name(fl->cipher),
 				 fl->cipher);
+		if (fl->plaintext)
+			out_text(&o, "plaintext");
 		flow_format_age(fl->age_ms, age, sizeof(age));
 		out_text_field(&o, "age", age);
 		out_json_u64(&o, "age-ms", fl->age_ms);
@@ -270,6 +282,7 @@ int flow_print(FILE *f, const struct kmtls_opts *opts,
 		out_str(&o, "local-id", "local", fl->local_id);
 		if (fl->peer_id)
 			out_str(&o, "peer-id", "peer", fl->peer_id);
+		out_json_bool(&o, "plaintext", fl->plaintext);
 		if (fl->would_deny)
 			out_text(&o, "would-deny");
 		out_json_bool(&o, "would-deny", fl->would_deny);

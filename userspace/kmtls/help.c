@@ -23,11 +23,15 @@ void help_main(FILE *f)
 	      "  identity add cgroup PATH SPIFFE-ID  give a cgroup an identity (CAP_NET_ADMIN)\n"
 	      "  identity del cgroup PATH            take it away (CAP_NET_ADMIN)\n"
 	      "  dest [show | list]                  declared destinations\n"
-	      "  dest { add | del } DEST             declare or remove one (CAP_NET_ADMIN)\n"
+	      "  dest add DEST [mode MODE] [identity SPIFFE-ID]\n"
+	      "                                      declare one (CAP_NET_ADMIN)\n"
+	      "  dest del DEST                       remove one (CAP_NET_ADMIN)\n"
 	      "  flows [show | list]                 meshed connections, ss style\n"
 	      "  policy [show | list] [-s]           policy rules (-s: hit counters)\n"
-	      "  policy { add | del } RULE           add or remove a rule (CAP_NET_ADMIN)\n"
-	      "  policy flush                        remove every rule (CAP_NET_ADMIN)\n"
+	      "  policy { add | del } RULE [keep]    add or remove a rule (CAP_NET_ADMIN)\n"
+	      "  policy flush [keep]                 remove every rule (CAP_NET_ADMIN)\n"
+	      "  policy restore [keep] [FILE]        replace every rule at once (CAP_NET_ADMIN)\n"
+	      "  policy check src ID dst ID port P   what the policy decides (CAP_NET_ADMIN)\n"
 	      "\n"
 	      "Options:\n"
 	      "  -j, --json      print JSON\n"
@@ -43,8 +47,10 @@ void help_status(FILE *f)
 	      "\n"
 	      "Prints the module version, whether a handshake daemon is attached,\n"
 	      "the handshake timeout, the meshed flows tracked, the handshake and\n"
-	      "configuration counters since the module was loaded, and the policy's\n"
-	      "default and counters of connections denied and flagged would-deny.\n", f);
+	      "configuration counters since the module was loaded, the policy's\n"
+	      "default, its number of rules and counters of connections denied,\n"
+	      "flagged would-deny and reset by policy changes, and the plaintext\n"
+	      "connections permissive destinations admitted.\n", f);
 }
 
 void help_config(FILE *f)
@@ -92,10 +98,12 @@ void help_identity(FILE *f)
 void help_dest(FILE *f)
 {
 	fputs("Usage: kmtls dest [ show | list ]\n"
-	      "       kmtls dest { add | del } DEST\n"
+	      "       kmtls dest add DEST [ mode MODE ] [ identity SPIFFE-ID ]\n"
+	      "       kmtls dest del DEST\n"
 	      "       kmtls dest help\n"
 	      "where  DEST := ADDR[/LEN][:PORT[-PORT]]                  IPv4\n"
 	      "               ADDR[/LEN] | [ADDR[/LEN]]:PORT[-PORT]     IPv6\n"
+	      "       MODE := { strict | permissive | disabled }\n"
 	      "\n"
 	      "Connections to a declared destination are meshed.  LEN defaults to a\n"
 	      "single address (32 or 128), the ports to all of them (1-65535); the\n"
@@ -104,8 +112,20 @@ void help_dest(FILE *f)
 	      "  10.0.0.5  10.0.0.0/8:5432  10.1.2.3:8000-8100\n"
 	      "  fd00::1  fd00::/64  [fd00::/64]:443  [::1]:80-90\n"
 	      "\n"
+	      "  mode strict      only mutual TLS; a plaintext client is refused\n"
+	      "                   (the default)\n"
+	      "  mode permissive  the server side also admits plaintext clients,\n"
+	      "                   counted and listed \"plaintext\" in \"kmtls flows\"\n"
+	      "  mode disabled    not meshed: an exception inside a wider destination\n"
+	      "  identity ID      the SPIFFE ID the destination's servers prove: the\n"
+	      "                   policy judges a client's connect() before its SYN\n"
+	      "                   leaves, and the server must present exactly this ID\n"
+	      "Where destinations overlap, the most specific (longest prefix, then\n"
+	      "narrowest port range) decides.\n"
+	      "\n"
 	      "\"dest del\" removes exactly what \"dest add\" declared: the same prefix\n"
-	      "and port range.  \"dest show\" prints one destination per line in the\n"
+	      "and port range, whatever its mode and identity (it takes neither).\n"
+	      "\"dest show\" prints one destination per line, its mode always, in the\n"
 	      "form \"dest add\" takes.  \"add\" and \"del\" need CAP_NET_ADMIN.\n", f);
 }
 
@@ -115,15 +135,17 @@ void help_flows(FILE *f)
 	      "       kmtls flows help\n"
 	      "\n"
 	      "Prints the meshed connections the module tracks, one per line:\n"
-	      "  ROLE LOCAL -> PEER STATE [CIPHER] age AGE netns INODE local SPIFFE-ID\n"
-	      "       [peer SPIFFE-ID] [would-deny]\n"
+	      "  ROLE LOCAL -> PEER STATE [CIPHER | plaintext] age AGE netns INODE\n"
+	      "       local SPIFFE-ID [peer SPIFFE-ID] [would-deny]\n"
 	      "where  ROLE   := { client | server }\n"
 	      "       STATE  := { handshake | established }\n"
 	      "       CIPHER := { aes-128-gcm | aes-256-gcm | chacha20-poly1305 }\n"
 	      "       LOCAL, PEER := ADDR:PORT (IPv4) | [ADDR]:PORT (IPv6)\n"
 	      "\n"
 	      "The cipher and the peer's verified SPIFFE ID appear once the handshake\n"
-	      "succeeded.  INODE is the socket's network namespace (as lsns shows it).\n"
+	      "succeeded.  \"plaintext\": a permissive destination admitted a client\n"
+	      "without TLS; such a flow has no cipher and no peer ID.\n"
+	      "INODE is the socket's network namespace (as lsns shows it).\n"
 	      "\"would-deny\": the policy let the flow through only because of an\n"
 	      "audit rule or an audit default (see \"kmtls policy help\").\n"
 	      "-j prints each flow's id and the exact age in milliseconds too.\n"
@@ -132,9 +154,13 @@ void help_flows(FILE *f)
 
 void help_policy(FILE *f)
 {
-	fputs("Usage: kmtls policy [ show | list ] [ -s ]\n"
-	      "       kmtls policy { add | del } RULE\n"
-	      "       kmtls policy flush\n"
+	fprintf(f,
+	      "Usage: kmtls policy [ show | list ] [ -s ]\n"
+	      "       kmtls policy { add | del } RULE [ keep ]\n"
+	      "       kmtls policy flush [ keep ]\n"
+	      "       kmtls policy restore [ keep ] [ FILE | - ]\n"
+	      "       kmtls policy check src SPIFFE-ID dst SPIFFE-ID port PORT\n"
+	      "                          [ repeat N ]\n"
 	      "       kmtls policy help\n"
 	      "where  RULE    := [ src PATTERN ] [ dst PATTERN ] [ port P[-Q] ]\n"
 	      "                  action ACTION\n"
@@ -158,7 +184,23 @@ void help_policy(FILE *f)
 	      "In a shell, quote the patterns with a \"*\" (\'spiffe://TD/*\').  Example:\n"
 	      "  kmtls policy add src spiffe://prod.example/triage \\\n"
 	      "      dst spiffe://prod.example/postgres port 5432 action allow\n"
-	      "\"add\", \"del\" and \"flush\" need CAP_NET_ADMIN.\n", f);
+	      "\n"
+	      "A change resets the established flows the new rules deny; \"keep\"\n"
+	      "leaves them open.  Either way it says how many, when any.\n"
+	      "\n"
+	      "\"policy restore\" replaces the whole set at once with the rules of FILE\n"
+	      "(standard input without FILE or with \"-\"): one per line as \"policy\n"
+	      "show\" prints them (with -s too, the hits ignored), blank lines and\n"
+	      "\"#\" comments allowed.  Every line is checked first; a mistake, or a\n"
+	      "rule the kernel refuses, is reported as FILE:LINE and changes nothing.\n"
+	      "\"keep\" is written in full (a file called keep is ./keep).\n"
+	      "\n"
+	      "\"policy check\" prints what the policy decides for a connection from\n"
+	      "the client with ID src to the server with ID dst on PORT (full SPIFFE\n"
+	      "IDs, not patterns), counting nothing: allow, deny, or \"allow (audit:\n"
+	      "would deny)\"; \"repeat N\" (1..%u) times N decisions.\n"
+	      "\"add\", \"del\", \"flush\", \"restore\" and \"check\" need CAP_NET_ADMIN.\n",
+	      KMTLS_POLICY_CHECK_REPEAT_MAX);
 }
 
 struct help_topic {

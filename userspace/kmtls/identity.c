@@ -30,20 +30,27 @@
 
 /* ---- SPIFFE IDs -------------------------------------------------------- */
 
-static bool is_lower_or_digit(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
 static bool is_upper(char c)
 {
 	return c >= 'A' && c <= 'Z';
 }
 
-static bool is_id_punct(char c)
-{
-	return c == '.' || c == '-' || c == '_';
-}
+/*
+ * What each byte may be part of: a trust domain (a-z, 0-9, ".", "-", "_")
+ * and a path segment (the same and A-Z).  A table, one lookup a byte:
+ * "policy restore" checks 200,000 patterns, in QEMU/TCG guests too.
+ */
+#define IN_TD	0x1
+#define IN_PATH	0x2
+
+static const unsigned char id_class[256] = {
+	['a' ... 'z'] = IN_TD | IN_PATH,
+	['0' ... '9'] = IN_TD | IN_PATH,
+	['.'] = IN_TD | IN_PATH,
+	['-'] = IN_TD | IN_PATH,
+	['_'] = IN_TD | IN_PATH,
+	['A' ... 'Z'] = IN_PATH,
+};
 
 int spiffe_id_check(const char *s, const char **why)
 {
@@ -60,7 +67,7 @@ int spiffe_id_check(const char *s, const char **why)
 		return -EINVAL;
 	}
 	for (p = seg = s + strlen(scheme); *p && *p != '/'; p++) {
-		if (is_lower_or_digit(*p) || is_id_punct(*p))
+		if (id_class[(unsigned char)*p] & IN_TD)
 			continue;
 		if (is_upper(*p))
 			*why = "the trust domain must be lower case";
@@ -89,8 +96,7 @@ int spiffe_id_check(const char *s, const char **why)
 	}
 	while (*p == '/') {
 		for (seg = ++p; *p && *p != '/'; p++) {
-			if (is_lower_or_digit(*p) || is_upper(*p) ||
-			    is_id_punct(*p))
+			if (id_class[(unsigned char)*p] & IN_PATH)
 				continue;
 			if (*p == '?' || *p == '#')
 				*why = "a query or fragment is not allowed";

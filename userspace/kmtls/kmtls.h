@@ -61,6 +61,11 @@ void nl_warning(struct kmtls_ctx *ctx, const struct kmtls_nl_err *err);
  */
 int nl_change(struct kmtls_ctx *ctx, struct kmtls_nl *nl, struct nlmsghdr *nlh);
 
+/* The same for a request whose success carries a reply message, decoded
+ * by @reply (NULL: skipped). */
+int nl_change_reply(struct kmtls_ctx *ctx, struct kmtls_nl *nl,
+		    struct nlmsghdr *nlh, const struct kmtls_nl_reply *reply);
+
 /* Run a dump of @cmd, its messages decoded by @reply into the caller's
  * list: EXIT_OK, or EXIT_FAIL after "Error: ...".
  */
@@ -90,6 +95,13 @@ struct kmtls_status {
 	uint64_t policy_denied;
 	bool has_policy_would_deny;
 	uint64_t policy_would_deny;
+	bool has_policy_rules;
+	uint32_t policy_rules;
+	bool has_policy_reset;
+	uint64_t policy_reset;
+	/* A module without destination modes does not send it. */
+	bool has_plaintext_admitted;
+	uint64_t plaintext_admitted;
 	bool received;		/* a reply was decoded into this */
 };
 
@@ -185,13 +197,21 @@ int cgroup_find_mount(FILE *mountinfo, const char *path, char *point,
 int cgroup_path_resolve(const char *arg, FILE *mountinfo, char *out,
 			size_t outlen, char *why, size_t whylen);
 
-/* A declared destination: an address prefix and an inclusive port range. */
+/*
+ * A declared destination: an address prefix and an inclusive port range,
+ * its mode and the identity its servers prove.  In a dest_list identity is
+ * owned; from dest_parse_args() it points into its argv.
+ */
 struct kmtls_dest {
 	int family;		/* AF_INET or AF_INET6 */
 	uint8_t addr[16];	/* network order; IPv4 uses the first 4 */
 	uint8_t prefix_len;
 	uint16_t port_min;	/* 1..65535, host order */
 	uint16_t port_max;	/* port_min..65535 */
+	uint8_t mode;		/* enum kmtls_dest_mode or newer; 0: none given
+				 * (add: the kernel's default, strict) or
+				 * none reported (a module without modes) */
+	char *identity;		/* SPIFFE ID, or NULL */
 };
 
 /* Room for any DEST dest_format() writes, NUL included. */
@@ -219,11 +239,28 @@ void dest_format(const struct kmtls_dest *d, char *buf, size_t len);
  */
 int port_range_parse(const char *s, uint16_t *pmin, uint16_t *pmax,
 		     char *why, size_t whylen);
+/* "strict", "permissive", "disabled"; NULL for a value this program does
+ * not know. */
+const char *dest_mode_name(uint8_t mode);
+/* A mode by name or unique prefix into *mode (KMTLS_DEST_MODE_*).  0, or
+ * -EINVAL with a reason in why. */
+int dest_mode_parse(const char *s, uint8_t *mode, char *why, size_t whylen);
+/*
+ * The words of "dest add" after the command:
+ *	DEST [mode strict|permissive|disabled] [identity SPIFFE-ID]
+ * the words after DEST in any order, each once, keywords and modes by
+ * unique prefix.  0, or -EINVAL with a message in why.
+ */
+int dest_parse_args(int argc, char **argv, struct kmtls_dest *d, char *why,
+		    size_t whylen);
+/* The request attributes: the prefix and ports, and the mode and identity
+ * when given; false if they do not fit in KMTLS_NL_TX_SIZE. */
 bool dest_put(struct nlmsghdr *nlh, const struct kmtls_dest *d);
 void dest_list_free(struct kmtls_dest_list *l);
 void dest_reply_init(struct kmtls_nl_reply *reply, const struct nlattr **tb,
 		     struct kmtls_dest_list *l);
-/* Text: one DEST per line, as "dest add" takes it. */
+/* Text: one "DEST [mode M] [identity ID]" per line, as "dest add" takes
+ * it. */
 int dest_print(FILE *f, const struct kmtls_opts *opts,
 	       const struct kmtls_dest_list *l);
 int cmd_dest(struct kmtls_ctx *ctx, int argc, char **argv);
@@ -245,6 +282,8 @@ struct kmtls_flow {
 	char *local_id;		/* owned */
 	char *peer_id;		/* owned; NULL until the handshake succeeded */
 	bool would_deny;	/* let through only because of audit */
+	bool plaintext;		/* a permissive destination admitted it in
+				 * clear: no cipher, no peer ID */
 };
 
 /* The flows a dump returned; flow_list_free() releases them. */
@@ -312,6 +351,24 @@ int policy_pattern_check(const char *s, const char **why);
  */
 int policy_parse(int argc, char **argv, struct kmtls_rule *r, char *why,
 		 size_t whylen);
+/* Words besides a rule's that policy_parse_words() takes. */
+#define POLICY_WORD_KEEP	0x1	/* "keep" (add, del) into *keep */
+#define POLICY_WORD_HITS	0x2	/* "hits N", checked and ignored
+					 * (restore, reading show -s) */
+/* policy_parse() with the extra words; keep may be NULL without
+ * POLICY_WORD_KEEP. */
+int policy_parse_words(int argc, char **argv, unsigned int extra,
+		       struct kmtls_rule *r, bool *keep, char *why,
+		       size_t whylen);
+/*
+ * One line of a rule file ("policy restore"): split at blanks in place, a
+ * word starting with "#" and the rest of the line a comment, the words as
+ * policy_parse_words() with POLICY_WORD_HITS takes them; r's strings point
+ * into line.  1 for a rule, 0 for a line without one (blank, comment), or
+ * -EINVAL with a message in why.
+ */
+int policy_line_parse(char *line, struct kmtls_rule *r, char *why,
+		      size_t whylen);
 /* The request attributes (all five, defaults explicit); false if they do
  * not fit in KMTLS_NL_TX_SIZE. */
 bool policy_put(struct nlmsghdr *nlh, const struct kmtls_rule *r);
@@ -325,7 +382,116 @@ void policy_reply_init(struct kmtls_nl_reply *reply, const struct nlattr **tb,
  */
 int policy_print(FILE *f, const struct kmtls_opts *opts, bool stats,
 		 const struct kmtls_rule_list *l);
+
 int cmd_policy(struct kmtls_ctx *ctx, int argc, char **argv);
+
+/* What a change (add, del, flush, commit) reports; has_*: the kernel sent
+ * it. */
+struct policy_result {
+	bool has_rules, has_reset, has_kept;
+	uint32_t rules;		/* commit: rules in the new set */
+	uint32_t reset;		/* established flows reset */
+	uint32_t kept;		/* denied established flows left open (keep) */
+};
+/* tb: KMTLS_A_POLICY_MAX + 1 entries, owned by the caller. */
+void policy_result_reply_init(struct kmtls_nl_reply *reply,
+			      const struct nlattr **tb,
+			      struct policy_result *res);
+/*
+ * Text: for a restore "restored N rules"; then "reset N established flows
+ * the new policy denies" and "left N established flows the new policy
+ * denies open (keep)", each only when N > 0.  JSON: an object of rules
+ * (restore only), reset and kept, those the kernel sent.
+ */
+int policy_result_print(FILE *f, const struct kmtls_opts *opts, bool restore,
+			const struct policy_result *res);
+
+/* check.c: "policy check", a connection to judge and the kernel's
+ * decision. */
+struct policy_query {
+	const char *src;	/* SPIFFE IDs, into the argv */
+	const char *dst;
+	uint16_t port;
+	uint32_t repeat;	/* 1..KMTLS_POLICY_CHECK_REPEAT_MAX */
+	bool has_repeat;	/* given: time the decisions */
+};
+struct policy_decision {
+	bool received;
+	uint8_t action;		/* enum kmtls_action, or a newer value */
+	bool would_deny;	/* audit is what let it through */
+	uint64_t elapsed_ns;	/* all repeats */
+};
+/*
+ * The words of "policy check" after the command:
+ *	src SPIFFE-ID dst SPIFFE-ID port P [repeat N]
+ * in any order, each once, keywords by unique prefix.  0, or -EINVAL with
+ * a message in why.
+ */
+int policy_query_parse(int argc, char **argv, struct policy_query *q,
+		       char *why, size_t whylen);
+bool policy_query_put(struct nlmsghdr *nlh, const struct policy_query *q);
+/* tb: KMTLS_A_POLICY_MAX + 1 entries, owned by the caller. */
+void policy_decision_reply_init(struct kmtls_nl_reply *reply,
+				const struct nlattr **tb,
+				struct policy_decision *d);
+/*
+ * Text: "allow", "deny" or "allow (audit: would deny)"; with repeat also
+ * "N decisions in T ns, X ns each".  JSON: action, would-deny,
+ * elapsed-ns, repeat.
+ */
+int policy_decision_print(FILE *f, const struct kmtls_opts *opts,
+			  const struct policy_query *q,
+			  const struct policy_decision *d);
+int policy_check(struct kmtls_ctx *ctx, int argc, char **argv);
+
+/*
+ * restore.c: "policy restore", a whole rule set from a file, staged in
+ * batches over one netlink socket and committed at once.
+ */
+/* At most this many errors are printed, then the rest are counted. */
+#define RESTORE_MAX_ERRORS	20
+/* Messages per batch, and bytes (below any sane socket send buffer). */
+#define RESTORE_BATCH_MSGS	128
+#define RESTORE_BATCH_BYTES	(64 * 1024)
+
+/* The rules of a file, with their line numbers.  Everything is owned;
+ * the rules' strings point into text. */
+struct policy_file {
+	char *text;		/* the whole input, parsed in place */
+	struct kmtls_rule *v;
+	unsigned long *line;	/* line[i]: where v[i] was read */
+	size_t n, cap;
+};
+void policy_file_free(struct policy_file *pf);
+/*
+ * Read all of in (named name in messages) into pf, a zeroed one.  Syntax
+ * errors go to err as "NAME:LINE: message", at most RESTORE_MAX_ERRORS of
+ * them.  0; -EINVAL after syntax errors (pf then holds the good rules);
+ * -EIO or -ENOMEM after printing "Error: ..." to err.  Free pf either way.
+ */
+int policy_file_read(FILE *in, const char *name, struct policy_file *pf,
+		     FILE *err);
+
+/* What the kernel answered to one batch of staged rules. */
+struct policy_batch {
+	uint32_t seq0;		/* the first message's sequence number */
+	uint32_t n;		/* messages, numbered seq0.. */
+	bool done;		/* the last one (NLM_F_ACK) was answered */
+	size_t nerr;		/* rules refused */
+	struct {
+		uint32_t index;	/* 0..n-1 */
+		struct kmtls_nl_err err;
+	} errs[RESTORE_MAX_ERRORS];	/* the first nerr of them */
+};
+/*
+ * Take a received buffer of messages into b: errors for messages of the
+ * batch are recorded, the answer to the last message ends it; other
+ * messages (from other requests, not of the kernel) are skipped.  0, or
+ * -EBADMSG for a malformed buffer (message in err).
+ */
+int policy_batch_answers(struct policy_batch *b, const void *buf, size_t len,
+			 uint32_t portid, struct kmtls_nl_err *err);
+int policy_restore(struct kmtls_ctx *ctx, int argc, char **argv);
 
 /* help.c */
 int cmd_help(struct kmtls_ctx *ctx, int argc, char **argv);

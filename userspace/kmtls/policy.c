@@ -3,9 +3,12 @@
  * The policy object: which identities may reach which (docs/policy.md).
  *
  *	kmtls policy add [src PATTERN] [dst PATTERN] [port P[-Q]] action ACTION
+ *		[keep]
  *	kmtls policy del ...			(the same words: exact match)
  *	kmtls policy [ show | list ] [-s]
- *	kmtls policy flush
+ *	kmtls policy flush [keep]
+ *	kmtls policy restore ...		(restore.c)
+ *	kmtls policy check ...			(check.c)
  *
  *	PATTERN := * | spiffe://TD/{*} | spiffe://TD/PATH/{*} | SPIFFE-ID
  *	ACTION  := allow | deny | audit
@@ -20,9 +23,14 @@
  *	src * dst spiffe://prod.example/postgres port 5432 action allow
  *
  * so that the output of show, fed back line by line to add, re-creates
- * the set; -s appends " hits N" (which add does not take).  An action this
- * program does not know is printed as its number ("action 7"; a JSON
- * number).
+ * the set; -s appends " hits N" (which add does not take; restore reads
+ * and ignores it).  An action this program does not know is printed as its
+ * number ("action 7"; a JSON number).
+ *
+ * add, del and flush reset the established flows the changed set denies,
+ * or with "keep" leave them open; the kernel's reply says how many, and
+ * they print it ("reset 2 established flows the new policy denies") only
+ * when there were any, so that a change that touches no flow stays silent.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -124,37 +132,62 @@ int policy_pattern_check(const char *s, const char **why)
 
 /* ---- the words of add and del ------------------------------------------ */
 
-enum { KW_SRC, KW_DST, KW_PORT, KW_ACTION };
+enum { KW_SRC, KW_DST, KW_PORT, KW_ACTION, KW_KEEP, KW_HITS };
 
 static const struct {
 	const char *name;
-	const char *value;	/* what the keyword takes, for messages */
+	const char *value;	/* what the keyword takes, for messages;
+				 * NULL: nothing, a flag */
+	unsigned int only;	/* 0, or the POLICY_WORD_* it needs */
 } keywords[] = {
-	[KW_SRC] = { "src", "PATTERN" },
-	[KW_DST] = { "dst", "PATTERN" },
-	[KW_PORT] = { "port", "P[-Q]" },
-	[KW_ACTION] = { "action", "allow|deny|audit" },
+	[KW_SRC] = { "src", "PATTERN", 0 },
+	[KW_DST] = { "dst", "PATTERN", 0 },
+	[KW_PORT] = { "port", "P[-Q]", 0 },
+	[KW_ACTION] = { "action", "allow|deny|audit", 0 },
+	[KW_KEEP] = { "keep", NULL, POLICY_WORD_KEEP },
+	[KW_HITS] = { "hits", "N", POLICY_WORD_HITS },
 };
 
 int policy_parse(int argc, char **argv, struct kmtls_rule *r, char *why,
 		 size_t whylen)
 {
+	return policy_parse_words(argc, argv, 0, r, NULL, why, whylen);
+}
+
+int policy_parse_words(int argc, char **argv, unsigned int extra,
+		       struct kmtls_rule *r, bool *keep, char *why,
+		       size_t whylen)
+{
 	static char any[] = "*";
 	bool given[ARRAY_SIZE(keywords)] = { false };
 	char reason[160];
 	const char *bad;
-	int i, k;
+	uint64_t hits;
+	int i, k, step;
 
 	*r = (struct kmtls_rule){
 		.src = any, .dst = any,
 		.port_min = PORT_MIN, .port_max = PORT_MAX,
 	};
-	for (i = 0; i < argc; i += 2) {
+	if (keep)
+		*keep = false;
+	for (i = 0; i < argc; i += step) {
 		k = ARGS_FIND(argv[i], keywords);
-		if (k < 0) {
+		if (k == KW_KEEP && !(extra & POLICY_WORD_KEEP) &&
+		    (extra & POLICY_WORD_HITS)) {
 			snprintf(why, whylen,
-				 "unknown keyword \"%s\", expected src, dst, port or action",
-				 argv[i]);
+				 "\"keep\" is not a word of a rule; give it to restore (\"kmtls policy restore keep FILE\")");
+			return -EINVAL;
+		}
+		if (k < 0 || (keywords[k].only & extra) != keywords[k].only) {
+			if (extra & POLICY_WORD_KEEP)
+				snprintf(why, whylen,
+					 "unknown keyword \"%s\", expected src, dst, port, action or keep",
+					 argv[i]);
+			else
+				snprintf(why, whylen,
+					 "unknown keyword \"%s\", expected src, dst, port or action",
+					 argv[i]);
 			return -EINVAL;
 		}
 		if (given[k]) {
@@ -162,12 +195,17 @@ int policy_parse(int argc, char **argv, struct kmtls_rule *r, char *why,
 				 keywords[k].name);
 			return -EINVAL;
 		}
+		given[k] = true;
+		step = keywords[k].value ? 2 : 1;
+		if (k == KW_KEEP) {
+			*keep = true;
+			continue;
+		}
 		if (i + 1 >= argc) {
 			snprintf(why, whylen, "missing %s after \"%s\"",
 				 keywords[k].value, keywords[k].name);
 			return -EINVAL;
 		}
-		given[k] = true;
 		switch (k) {
 		case KW_SRC:
 		case KW_DST:
@@ -196,6 +234,14 @@ int policy_parse(int argc, char **argv, struct kmtls_rule *r, char *why,
 				return -EINVAL;
 			}
 			break;
+		case KW_HITS:
+			if (args_parse_u64(argv[i + 1], &hits)) {
+				snprintf(why, whylen,
+					 "invalid hits \"%s\": not a counter",
+					 argv[i + 1]);
+				return -EINVAL;
+			}
+			break;
 		}
 	}
 	if (!given[KW_ACTION]) {
@@ -203,6 +249,54 @@ int policy_parse(int argc, char **argv, struct kmtls_rule *r, char *why,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* At most: the four words of a rule and their values, hits N, one more
+ * to tell that there are too many. */
+#define LINE_WORDS	11
+
+/* ' ', '\t', '\n', '\v', '\f', '\r': one compare and one bit test. */
+#define BLANKS	((1ULL << ' ') | (1ULL << '\t') | (1ULL << '\n') | \
+		 (1ULL << '\v') | (1ULL << '\f') | (1ULL << '\r'))
+
+static bool is_blank(char c)
+{
+	unsigned char u = (unsigned char)c;
+
+	return u <= ' ' && (BLANKS >> u) & 1;
+}
+
+/*
+ * Plain loops rather than strspn()/strcspn(): restore parses 100,000 lines
+ * in a QEMU/TCG guest too, where the SIMD string functions are slow.
+ */
+int policy_line_parse(char *line, struct kmtls_rule *r, char *why,
+		      size_t whylen)
+{
+	char *argv[LINE_WORDS], *p = line;
+	int argc = 0;
+
+	for (;;) {
+		while (is_blank(*p))
+			p++;
+		if (*p == '\0' || *p == '#')
+			break;
+		if (argc == LINE_WORDS) {
+			snprintf(why, whylen, "too many words for a rule");
+			return -EINVAL;
+		}
+		argv[argc++] = p;
+		while (*p && !is_blank(*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	if (argc == 0)
+		return 0;
+	if (policy_parse_words(argc, argv, POLICY_WORD_HITS, r, NULL, why,
+			       whylen))
+		return -EINVAL;
+	return 1;
 }
 
 bool policy_put(struct nlmsghdr *nlh, const struct kmtls_rule *r)
@@ -332,6 +426,88 @@ int policy_print(FILE *f, const struct kmtls_opts *opts, bool stats,
 	return out_end(&o);
 }
 
+/* ---- what a change did ------------------------------------------------- */
+
+static const struct kmtls_nl_policy result_policy[KMTLS_A_POLICY_MAX + 1] = {
+	[KMTLS_A_POLICY_RESET] = { KMTLS_NL_U32, false, "reset" },
+	[KMTLS_A_POLICY_KEPT] = { KMTLS_NL_U32, false, "kept" },
+	[KMTLS_A_POLICY_RULES] = { KMTLS_NL_U32, false, "rules" },
+};
+
+static int result_cb(const struct nlmsghdr *nlh,
+		     const struct nlattr *const *tb, void *data,
+		     struct kmtls_nl_err *err)
+{
+	struct policy_result *res = data;
+
+	(void)nlh;
+	(void)err;
+	if (tb[KMTLS_A_POLICY_RULES]) {
+		res->has_rules = true;
+		res->rules = mnl_attr_get_u32(tb[KMTLS_A_POLICY_RULES]);
+	}
+	if (tb[KMTLS_A_POLICY_RESET]) {
+		res->has_reset = true;
+		res->reset = mnl_attr_get_u32(tb[KMTLS_A_POLICY_RESET]);
+	}
+	if (tb[KMTLS_A_POLICY_KEPT]) {
+		res->has_kept = true;
+		res->kept = mnl_attr_get_u32(tb[KMTLS_A_POLICY_KEPT]);
+	}
+	return 0;
+}
+
+void policy_result_reply_init(struct kmtls_nl_reply *reply,
+			      const struct nlattr **tb,
+			      struct policy_result *res)
+{
+	*reply = (struct kmtls_nl_reply){
+		.policy = result_policy,
+		.maxtype = KMTLS_A_POLICY_MAX,
+		.tb = tb,
+		.cb = result_cb,
+		.data = res,
+	};
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+int policy_result_print(FILE *f, const struct kmtls_opts *opts, bool restore,
+			const struct policy_result *res)
+{
+	char s[128];
+	struct out o;
+
+	out_init(&o, f, opts, "");
+	out_begin(&o);
+	if (restore) {
+		snprintf(s, sizeof(s), "restored %u %s", res->rules,
+			 plural(res->rules, "rule", "rules"));
+		out_text(&o, s);
+		out_json_u64(&o, "rules", res->rules);
+	}
+	if (res->reset) {
+		snprintf(s, sizeof(s),
+			 "reset %u established %s the new policy denies",
+			 res->reset, plural(res->reset, "flow", "flows"));
+		out_text(&o, s);
+	}
+	if (res->has_reset)
+		out_json_u64(&o, "reset", res->reset);
+	if (res->kept) {
+		snprintf(s, sizeof(s),
+			 "left %u established %s the new policy denies open (keep)",
+			 res->kept, plural(res->kept, "flow", "flows"));
+		out_text(&o, s);
+	}
+	if (res->has_kept)
+		out_json_u64(&o, "kept", res->kept);
+	return out_end(&o);
+}
+
 /* ---- commands ---------------------------------------------------------- */
 
 static int policy_help(struct kmtls_ctx *ctx, int argc, char **argv)
@@ -376,6 +552,29 @@ static int policy_show(struct kmtls_ctx *ctx, int argc, char **argv)
 	return ret;
 }
 
+/* Send a change whose reply says what it did, and print that. */
+static int change_request(struct kmtls_ctx *ctx, struct kmtls_nl *nl,
+			  struct nlmsghdr *nlh)
+{
+	const struct nlattr *tb[KMTLS_A_POLICY_MAX + 1];
+	struct policy_result res = { 0 };
+	struct kmtls_nl_reply reply;
+	int ret;
+
+	policy_result_reply_init(&reply, tb, &res);
+	ret = nl_change_reply(ctx, nl, nlh, &reply);
+	if (ret)
+		return ret;
+	return print_result(ctx, policy_result_print(ctx->out, &ctx->opts,
+						     false, &res));
+}
+
+static bool put_keep(struct nlmsghdr *nlh, bool keep)
+{
+	return !keep || mnl_attr_put_check(nlh, KMTLS_NL_TX_SIZE,
+					   KMTLS_A_POLICY_KEEP, 0, NULL);
+}
+
 static int policy_change(struct kmtls_ctx *ctx, int argc, char **argv,
 			 uint8_t cmd)
 {
@@ -383,24 +582,26 @@ static int policy_change(struct kmtls_ctx *ctx, int argc, char **argv,
 	struct kmtls_nl *nl;
 	struct nlmsghdr *nlh;
 	char why[512];
+	bool keep;
 	int ret;
 
 	if (is_help(argc, argv))
 		return policy_help(ctx, argc, argv);
-	if (policy_parse(argc, argv, &r, why, sizeof(why)))
+	if (policy_parse_words(argc, argv, POLICY_WORD_KEEP, &r, &keep, why,
+			       sizeof(why)))
 		return usage_error(ctx, POLICY_HINT, "%s", why);
 
 	ret = nl_open(ctx, &nl);
 	if (ret)
 		return ret;
 	nlh = kmtls_nl_msg_start(nl, cmd, 0);
-	if (!policy_put(nlh, &r)) {
+	if (!policy_put(nlh, &r) || !put_keep(nlh, keep)) {
 		kmtls_nl_close(nl);
 		fputs("Error: patterns too long together for one request\n",
 		      ctx->err);
 		return EXIT_FAIL;
 	}
-	return nl_change(ctx, nl, nlh);
+	return change_request(ctx, nl, nlh);
 }
 
 static int policy_add(struct kmtls_ctx *ctx, int argc, char **argv)
@@ -416,18 +617,24 @@ static int policy_del(struct kmtls_ctx *ctx, int argc, char **argv)
 static int policy_flush(struct kmtls_ctx *ctx, int argc, char **argv)
 {
 	struct kmtls_nl *nl;
+	struct nlmsghdr *nlh;
+	bool keep = false;
 	int ret;
 
 	if (is_help(argc, argv))
 		return policy_help(ctx, argc, argv);
-	if (argc > 0)
+	if (argc > 0 && args_is_prefix(argv[0], "keep"))
+		keep = true;
+	if (argc > (keep ? 1 : 0))
 		return usage_error(ctx, POLICY_HINT,
-				   "unexpected argument \"%s\"", argv[0]);
+				   "unexpected argument \"%s\"",
+				   argv[keep ? 1 : 0]);
 	ret = nl_open(ctx, &nl);
 	if (ret)
 		return ret;
-	return nl_change(ctx, nl,
-			 kmtls_nl_msg_start(nl, KMTLS_CMD_POLICY_FLUSH, 0));
+	nlh = kmtls_nl_msg_start(nl, KMTLS_CMD_POLICY_FLUSH, 0);
+	put_keep(nlh, keep);
+	return change_request(ctx, nl, nlh);
 }
 
 static const struct kmtls_cmd policy_cmds[] = {
@@ -436,6 +643,8 @@ static const struct kmtls_cmd policy_cmds[] = {
 	{ "add", policy_add },
 	{ "del", policy_del },
 	{ "flush", policy_flush },
+	{ "restore", policy_restore },
+	{ "check", policy_check },
 	{ "help", policy_help },
 };
 

@@ -26,6 +26,10 @@ static const struct kmtls_nl_policy status_policy[KMTLS_A_STATUS_MAX + 1] = {
 	[KMTLS_A_STATUS_POLICY_DEFAULT] = { KMTLS_NL_U8, false, "policy-default" },
 	[KMTLS_A_STATUS_POLICY_DENIED] = { KMTLS_NL_U64, false, "policy-denied" },
 	[KMTLS_A_STATUS_POLICY_WOULD_DENY] = { KMTLS_NL_U64, false, "policy-would-deny" },
+	[KMTLS_A_STATUS_POLICY_RULES] = { KMTLS_NL_U32, false, "policy-rules" },
+	[KMTLS_A_STATUS_POLICY_RESET] = { KMTLS_NL_U64, false, "policy-reset" },
+	/* Optional: a module from before destination modes does not send it. */
+	[KMTLS_A_STATUS_PLAINTEXT_ADMITTED] = { KMTLS_NL_U64, false, "plaintext-admitted" },
 };
 
 static int status_cb(const struct nlmsghdr *nlh, const struct nlattr *const *tb,
@@ -62,6 +66,21 @@ static int status_cb(const struct nlmsghdr *nlh, const struct nlattr *const *tb,
 		st->has_policy_would_deny = true;
 		st->policy_would_deny =
 			mnl_attr_get_u64(tb[KMTLS_A_STATUS_POLICY_WOULD_DENY]);
+	}
+	if (tb[KMTLS_A_STATUS_POLICY_RULES]) {
+		st->has_policy_rules = true;
+		st->policy_rules =
+			mnl_attr_get_u32(tb[KMTLS_A_STATUS_POLICY_RULES]);
+	}
+	if (tb[KMTLS_A_STATUS_POLICY_RESET]) {
+		st->has_policy_reset = true;
+		st->policy_reset =
+			mnl_attr_get_u64(tb[KMTLS_A_STATUS_POLICY_RESET]);
+	}
+	if (tb[KMTLS_A_STATUS_PLAINTEXT_ADMITTED]) {
+		st->has_plaintext_admitted = true;
+		st->plaintext_admitted =
+			mnl_attr_get_u64(tb[KMTLS_A_STATUS_PLAINTEXT_ADMITTED]);
 	}
 	st->received = true;
 	return 0;
@@ -141,6 +160,15 @@ int status_print(FILE *f, const struct kmtls_opts *opts,
 	if (st->has_policy_would_deny)
 		out_u64(&o, "policy-would-deny", "policy would deny",
 			st->policy_would_deny, NULL);
+	if (st->has_policy_rules)
+		out_u64(&o, "policy-rules", "policy rules", st->policy_rules,
+			NULL);
+	if (st->has_policy_reset)
+		out_u64(&o, "policy-reset", "policy reset", st->policy_reset,
+			NULL);
+	if (st->has_plaintext_admitted)
+		out_u64(&o, "plaintext-admitted", "plaintext admitted",
+			st->plaintext_admitted, NULL);
 	return out_end(&o);
 }
 

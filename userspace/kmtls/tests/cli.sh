@@ -86,6 +86,24 @@ expect "  ... explained" "$err" 'kmtls: src given twice'
 check "policy del, unknown keyword exits 2" 2 "$KMTLS" policy del action deny hits 3
 check "policy flush with an argument exits 2" 2 "$KMTLS" policy flush now
 check "policy show with an argument exits 2" 2 "$KMTLS" policy show all
+rules=$(mktemp)
+printf '# a comment\naction allow\n\nsrc web action deny\n' >"$rules"
+check "policy restore, a mistake in the file exits 1" 1 "$KMTLS" policy restore "$rules"
+expect "  ... as FILE:LINE: message" "$err" "$rules:4: invalid src pattern \"web\": a pattern is \"*\", spiffe://TRUST-DOMAIN/*, spiffe://TRUST-DOMAIN/PATH/* or a SPIFFE ID"
+check "policy restore from stdin, a mistake exits 1" 1 sh -c "printf 'action deny keep\n' | \"$KMTLS\" policy restore keep -"
+expect "  ... named <stdin>" "$err" '<stdin>:1: "keep" is not a word of a rule; give it to restore ("kmtls policy restore keep FILE")'
+rm -f "$rules"
+check "policy restore, two files exit 2" 2 "$KMTLS" policy restore a b
+check "policy restore, a missing file exits 1" 1 "$KMTLS" policy restore /nonexistent/rules
+check "policy check, a pattern exits 2" 2 "$KMTLS" policy check src 'spiffe://a/*' dst spiffe://a/b port 80
+check "policy check, port 0 exits 2" 2 "$KMTLS" policy check src spiffe://a/b dst spiffe://a/c port 0
+check "policy check, repeat out of range exits 2" 2 "$KMTLS" policy check src spiffe://a/b dst spiffe://a/c port 1 repeat 1000001
+expect "  ... explained" "$err" 'kmtls: repeat "1000001" out of range 1..1000000'
+check "policy flush, keep and more exits 2" 2 "$KMTLS" policy flush keep now
+check "dest add, unknown mode exits 2" 2 "$KMTLS" dest add 10.0.0.0/8 mode open
+expect "  ... explained" "$err" 'kmtls: invalid mode "open": expected strict, permissive or disabled'
+check "dest add, a pattern as identity exits 2" 2 "$KMTLS" dest add 10.0.0.0/8 identity 'spiffe://a/*'
+check "dest del with a mode exits 2" 2 "$KMTLS" dest del 10.0.0.0/8 mode strict
 check "config set policy-default bogus exits 2" 2 "$KMTLS" config set policy-default maybe
 expect "  ... explained" "$err" 'kmtls: invalid policy-default "maybe": expected allow, deny or audit'
 

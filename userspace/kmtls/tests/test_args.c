@@ -107,6 +107,36 @@ static void u32_bad(const char *s, int want)
 	   s, want == -ERANGE ? "ERANGE" : "EINVAL");
 }
 
+static void u64_ok(const char *s, uint64_t want)
+{
+	uint64_t v = 0;
+	int ret = args_parse_u64(s, &v);
+
+	ok(ret == 0 && v == want, "parse_u64 \"%s\"", s);
+}
+
+static void u64_bad(const char *s, int want)
+{
+	uint64_t v = 42;
+	int ret = args_parse_u64(s, &v);
+
+	ok(ret == want && v == 42, "parse_u64 rejects \"%s\" (%s)", s,
+	   want == -EINVAL ? "EINVAL" : "ERANGE");
+}
+
+static void test_u64(void)
+{
+	u64_ok("0", 0);
+	u64_ok("4294967296", 4294967296ULL);
+	u64_ok("18446744073709551615", UINT64_MAX);
+	u64_bad("", -EINVAL);
+	u64_bad("-1", -EINVAL);
+	u64_bad("1 ", -EINVAL);
+	u64_bad("0x1", -EINVAL);
+	u64_bad("18446744073709551616", -ERANGE);
+	u64_bad("99999999999999999999999", -ERANGE);
+}
+
 static void test_u32(void)
 {
 	u32_ok("0", 0);
@@ -263,7 +293,22 @@ static void test_grammar_dest(void)
 	expect("kmtls dest add fd00::/64:443", EXIT_USAGE, "kmtls: invalid destination \"fd00::/64:443\": invalid prefix length", NULL);
 	expect("kmtls dest del [fd00::1]", EXIT_USAGE, "kmtls: invalid destination \"[fd00::1]\": brackets are only", NULL);
 	expect("kmtls dest add example.com", EXIT_USAGE, "kmtls: invalid destination \"example.com\"", NULL);
-	expect("kmtls dest add 10.0.0.1 extra", EXIT_USAGE, "kmtls: unexpected argument \"extra\"", NULL);
+	expect("kmtls dest add 10.0.0.1 extra", EXIT_USAGE, "kmtls: unknown keyword \"extra\", expected mode or identity\nTry \"kmtls dest help\".\n", NULL);
+	/* mode and identity */
+	expect("kmtls dest add 10.0.0.1 mode", EXIT_USAGE, "kmtls: missing strict|permissive|disabled after \"mode\"", NULL);
+	expect("kmtls dest add 10.0.0.1 mode bogus", EXIT_USAGE, "kmtls: invalid mode \"bogus\": expected strict, permissive or disabled\nTry \"kmtls dest help\".\n", NULL);
+	expect("kmtls dest add 10.0.0.1 mode STRICT", EXIT_USAGE, "kmtls: invalid mode \"STRICT\"", NULL);
+	expect("kmtls dest add 10.0.0.1 mode 1", EXIT_USAGE, "kmtls: invalid mode \"1\"", NULL);
+	expect("kmtls dest add 10.0.0.1 mode strict mode disabled", EXIT_USAGE, "kmtls: mode given twice", NULL);
+	expect("kmtls dest add 10.0.0.1 m p m s", EXIT_USAGE, "kmtls: mode given twice", NULL);
+	expect("kmtls dest add 10.0.0.1 identity", EXIT_USAGE, "kmtls: missing SPIFFE-ID after \"identity\"", NULL);
+	expect("kmtls dest add 10.0.0.1 identity spiffe://a", EXIT_USAGE, "kmtls: invalid identity \"spiffe://a\": a path is needed", NULL);
+	expect("kmtls dest add 10.0.0.1 identity spiffe://a/*", EXIT_USAGE, "kmtls: invalid identity \"spiffe://a/*\"", NULL);
+	expect("kmtls dest add 10.0.0.1 identity spiffe://a/b i spiffe://a/c", EXIT_USAGE, "kmtls: identity given twice", NULL);
+	expect("kmtls dest add 10.0.0.1/8 mode strict", EXIT_USAGE, "kmtls: invalid destination \"10.0.0.1/8\": host bits set", NULL);
+	expect("kmtls dest del 10.0.0.1 mode strict", EXIT_USAGE, "kmtls: dest del takes no mode: it removes the destination with this prefix and port range, whatever its mode and identity\nTry \"kmtls dest help\".\n", NULL);
+	expect("kmtls dest del 10.0.0.1 i spiffe://a/b", EXIT_USAGE, "kmtls: dest del takes no identity", NULL);
+	expect("kmtls dest del 10.0.0.1 extra", EXIT_USAGE, "kmtls: unexpected argument \"extra\"", NULL);
 }
 
 int main(void)
@@ -271,6 +316,7 @@ int main(void)
 	test_prefix();
 	test_opts();
 	test_u32();
+	test_u64();
 	test_grammar();
 	test_grammar_identity();
 	test_grammar_dest();

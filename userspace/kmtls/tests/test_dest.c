@@ -267,6 +267,81 @@ static void test_request(void)
 	   "IPv6 request: defaults sent explicitly (/128, 1-65535)");
 }
 
+/* The words after DEST: mode and identity. */
+static void test_args(void)
+{
+	static const struct kmtls_nl_policy pol[KMTLS_A_DEST_MAX + 1] = {
+		[KMTLS_A_DEST_ADDR] = { KMTLS_NL_BINARY, true, "addr" },
+		[KMTLS_A_DEST_PREFIX_LEN] = { KMTLS_NL_U8, true, "prefix-len" },
+		[KMTLS_A_DEST_PORT_MIN] = { KMTLS_NL_U16, true, "port-min" },
+		[KMTLS_A_DEST_PORT_MAX] = { KMTLS_NL_U16, true, "port-max" },
+		[KMTLS_A_DEST_MODE] = { KMTLS_NL_U8, false, "mode" },
+		[KMTLS_A_DEST_IDENTITY] = { KMTLS_NL_STRING, false, "identity" },
+	};
+	uint8_t buf[KMTLS_NL_TX_SIZE] __attribute__((aligned(8)));
+	const struct nlattr *tb[KMTLS_A_DEST_MAX + 1];
+	char a0[] = "10.0.0.0/8:5432", a1[] = "mode", a2[] = "permissive",
+	     a3[] = "identity", a4[] = "spiffe://prod.example/db",
+	     s[] = "s", d[] = "d", i[] = "i", bad[] = "spiffe://x/*";
+	char *argv[8];
+	struct kmtls_nl_err err;
+	struct kmtls_dest dst;
+	struct nlmsghdr *nlh;
+	char why[256] = "";
+	uint8_t mode = 0;
+	int ret;
+
+	ok(strcmp(dest_mode_name(KMTLS_DEST_MODE_STRICT), "strict") == 0 &&
+	   strcmp(dest_mode_name(KMTLS_DEST_MODE_PERMISSIVE), "permissive") == 0 &&
+	   strcmp(dest_mode_name(KMTLS_DEST_MODE_DISABLED), "disabled") == 0 &&
+	   !dest_mode_name(0) && !dest_mode_name(4) && !dest_mode_name(255),
+	   "mode names: 1..3 named, others NULL");
+	ok(dest_mode_parse(s, &mode, why, sizeof(why)) == 0 && mode == 1 &&
+	   dest_mode_parse(a2, &mode, why, sizeof(why)) == 0 && mode == 2 &&
+	   dest_mode_parse(d, &mode, why, sizeof(why)) == 0 && mode == 3,
+	   "modes by name and unique prefix");
+	ok(dest_mode_parse("", &mode, why, sizeof(why)) == -EINVAL &&
+	   dest_mode_parse("Strict", &mode, why, sizeof(why)) == -EINVAL &&
+	   strstr(why, "expected strict, permissive or disabled"),
+	   "empty and unknown modes refused");
+
+	argv[0] = a0;
+	ret = dest_parse_args(1, argv, &dst, why, sizeof(why));
+	ok(ret == 0 && dst.mode == 0 && !dst.identity && dst.prefix_len == 8 &&
+	   dst.port_min == 5432, "DEST alone: no mode, no identity");
+	nlh = mnl_nlmsg_put_header(buf);
+	mnl_nlmsg_put_extra_header(nlh, GENL_HDRLEN);
+	ok(dest_put(nlh, &dst) &&
+	   kmtls_nl_parse_genl(nlh, pol, KMTLS_A_DEST_MAX, tb, &err) == 0 &&
+	   !tb[KMTLS_A_DEST_MODE] && !tb[KMTLS_A_DEST_IDENTITY],
+	   "  ... the request leaves both out (the kernel's default: strict)");
+
+	argv[1] = a3; argv[2] = a4; argv[3] = a1; argv[4] = a2;
+	ret = dest_parse_args(5, argv, &dst, why, sizeof(why));
+	ok(ret == 0 && dst.mode == KMTLS_DEST_MODE_PERMISSIVE &&
+	   dst.identity == a4, "identity then mode, any order");
+	nlh = mnl_nlmsg_put_header(buf);
+	mnl_nlmsg_put_extra_header(nlh, GENL_HDRLEN);
+	ok(dest_put(nlh, &dst) &&
+	   kmtls_nl_parse_genl(nlh, pol, KMTLS_A_DEST_MAX, tb, &err) == 0 &&
+	   tb[KMTLS_A_DEST_MODE] &&
+	   mnl_attr_get_u8(tb[KMTLS_A_DEST_MODE]) == KMTLS_DEST_MODE_PERMISSIVE &&
+	   tb[KMTLS_A_DEST_IDENTITY] &&
+	   strcmp(mnl_attr_get_str(tb[KMTLS_A_DEST_IDENTITY]), a4) == 0,
+	   "  ... the request carries mode (u8 2) and identity (string)");
+
+	argv[1] = a1; argv[2] = d;
+	ret = dest_parse_args(3, argv, &dst, why, sizeof(why));
+	ok(ret == 0 && dst.mode == KMTLS_DEST_MODE_DISABLED,
+	   "mode by prefix: \"mode d\" is disabled");
+	argv[1] = i; argv[2] = bad;
+	ret = dest_parse_args(3, argv, &dst, why, sizeof(why));
+	ok(ret == -EINVAL && strstr(why, "invalid identity \"spiffe://x/*\""),
+	   "an identity is a SPIFFE ID, not a pattern");
+	ret = dest_parse_args(0, argv, &dst, why, sizeof(why));
+	ok(ret == -EINVAL && strcmp(why, "missing DEST") == 0, "no DEST");
+}
+
 int main(void)
 {
 	test_ipv4();
@@ -274,5 +349,6 @@ int main(void)
 	test_invalid();
 	test_check();
 	test_request();
+	test_args();
 	return tap_done();
 }

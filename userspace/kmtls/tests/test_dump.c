@@ -361,6 +361,9 @@ struct raw_dest {
 	int addrlen;		/* bytes to send; 0: the family's */
 	unsigned int len, pmin, pmax;
 	uint16_t skip;
+	int mode;		/* 0: no attribute; -1: one of value 0;
+				 * else its u8 value */
+	const char *identity;	/* NULL: no attribute */
 };
 
 static void put_dest(struct msgbuf *m, const struct raw_dest *r)
@@ -379,6 +382,11 @@ static void put_dest(struct msgbuf *m, const struct raw_dest *r)
 		mnl_attr_put_u16(nlh, KMTLS_A_DEST_PORT_MIN, r->pmin);
 	if (r->skip != KMTLS_A_DEST_PORT_MAX)
 		mnl_attr_put_u16(nlh, KMTLS_A_DEST_PORT_MAX, r->pmax);
+	if (r->mode)
+		mnl_attr_put_u8(nlh, KMTLS_A_DEST_MODE,
+				(uint8_t)(r->mode < 0 ? 0 : r->mode));
+	if (r->identity)
+		mnl_attr_put_strz(nlh, KMTLS_A_DEST_IDENTITY, r->identity);
 	msg_end(m, nlh);
 }
 
@@ -393,14 +401,14 @@ static int process_dests(const struct msgbuf *m, size_t from, size_t to,
 }
 
 static const struct raw_dest dests[] = {
-	{ "10.0.0.5", 0, 32, 1, 65535, 0 },
-	{ "10.0.0.0", 0, 8, 5432, 5432, 0 },
-	{ "10.1.2.3", 0, 32, 8000, 8100, 0 },
-	{ "0.0.0.0", 0, 0, 1, 65535, 0 },
-	{ "fd00::1", 0, 128, 1, 65535, 0 },
-	{ "fd00::", 0, 64, 443, 443, 0 },
-	{ "::1", 0, 128, 80, 90, 0 },
-	{ "2001:db8::", 0, 32, 1, 1024, 0 },
+	{ "10.0.0.5", 0, 32, 1, 65535, 0, 0, NULL },
+	{ "10.0.0.0", 0, 8, 5432, 5432, 0, 0, NULL },
+	{ "10.1.2.3", 0, 32, 8000, 8100, 0, 0, NULL },
+	{ "0.0.0.0", 0, 0, 1, 65535, 0, 0, NULL },
+	{ "fd00::1", 0, 128, 1, 65535, 0, 0, NULL },
+	{ "fd00::", 0, 64, 443, 443, 0, 0, NULL },
+	{ "::1", 0, 128, 80, 90, 0, 0, NULL },
+	{ "2001:db8::", 0, 32, 1, 1024, 0, 0, NULL },
 };
 
 static void test_dests(void)
@@ -494,6 +502,123 @@ static void test_dests(void)
 	free(s);
 }
 
+/* Modes and identities: printed after DEST, as "dest add" takes them. */
+static void test_dest_modes(void)
+{
+	static const struct raw_dest md[] = {
+		{ "10.0.0.0", 0, 8, 5432, 5432, 0, KMTLS_DEST_MODE_STRICT, NULL },
+		{ "fd00::", 0, 64, 1, 65535, 0, KMTLS_DEST_MODE_PERMISSIVE,
+		  "spiffe://prod.example/db" },
+		{ "10.1.0.0", 0, 16, 80, 90, 0, KMTLS_DEST_MODE_DISABLED, NULL },
+		{ "10.0.0.5", 0, 32, 1, 65535, 0, 9, NULL },
+		{ "10.0.0.6", 0, 32, 1, 65535, 0, 0, "spiffe://a/b" },
+	};
+	struct kmtls_dest_list l = { 0 };
+	struct kmtls_nl_err err;
+	struct msgbuf m = { 0 };
+	char *s, *line, *save, *argv[8], why[256];
+	size_t i;
+	int ret, pret, argc;
+	bool all = true;
+
+	for (i = 0; i < ARRAY_SIZE(md); i++)
+		put_dest(&m, &md[i]);
+	put_done(&m, 0, NULL);
+	ret = process_dests(&m, 0, m.len, &l, &err);
+	ok(ret == 0 && l.n == ARRAY_SIZE(md) && l.v[0].mode == 1 &&
+	   l.v[1].mode == 2 && strcmp(l.v[1].identity, md[1].identity) == 0 &&
+	   l.v[2].mode == 3 && l.v[3].mode == 9 && l.v[4].mode == 0 &&
+	   !l.v[0].identity && strcmp(l.v[4].identity, "spiffe://a/b") == 0,
+	   "modes and identities decoded");
+
+	s = print_dests(&l, text, &pret);
+	is_str(s,
+	       "10.0.0.0/8:5432 mode strict\n"
+	       "fd00::/64 mode permissive identity spiffe://prod.example/db\n"
+	       "10.1.0.0/16:80-90 mode disabled\n"
+	       "10.0.0.5 mode 9\n"
+	       "10.0.0.6 identity spiffe://a/b\n",
+	       "text: mode always (when sent), identity when there is one");
+	is_int(pret, 0, "  ... and reports success");
+
+	/* The known ones are "dest add" input, back to the same. */
+	for (i = 0, line = strtok_r(s, "\n", &save); line && i < 3;
+	     i++, line = strtok_r(NULL, "\n", &save)) {
+		struct kmtls_dest d;
+		char *tok, *save2;
+
+		argc = 0;
+		for (tok = strtok_r(line, " ", &save2); tok && argc < 7;
+		     tok = strtok_r(NULL, " ", &save2))
+			argv[argc++] = tok;
+		if (dest_parse_args(argc, argv, &d, why, sizeof(why)) ||
+		    d.mode != l.v[i].mode || d.prefix_len != l.v[i].prefix_len ||
+		    d.port_min != l.v[i].port_min ||
+		    d.port_max != l.v[i].port_max ||
+		    !d.identity != !l.v[i].identity ||
+		    (d.identity && strcmp(d.identity, l.v[i].identity))) {
+			printf("#   line %zu does not parse back: %s\n", i, why);
+			all = false;
+		}
+	}
+	ok(all && i == 3, "each line parses back with dest add's parser");
+	free(s);
+
+	s = print_dests(&l, json, &pret);
+	is_str(s,
+	       "[{\"addr\":\"10.0.0.0\",\"prefix-len\":8,\"port-min\":5432,\"port-max\":5432,\"mode\":\"strict\"},"
+	       "{\"addr\":\"fd00::\",\"prefix-len\":64,\"port-min\":1,\"port-max\":65535,\"mode\":\"permissive\",\"identity\":\"spiffe://prod.example/db\"},"
+	       "{\"addr\":\"10.1.0.0\",\"prefix-len\":16,\"port-min\":80,\"port-max\":90,\"mode\":\"disabled\"},"
+	       "{\"addr\":\"10.0.0.5\",\"prefix-len\":32,\"port-min\":1,\"port-max\":65535,\"mode\":9},"
+	       "{\"addr\":\"10.0.0.6\",\"prefix-len\":32,\"port-min\":1,\"port-max\":65535,\"identity\":\"spiffe://a/b\"}]\n",
+	       "JSON: mode a string (a number when unknown), identity when present");
+	free(s);
+	dest_list_free(&l);
+
+	/* Malformed: mode 0, a mode of two bytes, an identity without NUL. */
+	memset(&m, 0, sizeof(m));
+	{
+		struct raw_dest r = md[0];
+
+		r.mode = -1;	/* a mode attribute of 0 */
+		put_dest(&m, &r);
+	}
+	put_done(&m, 0, NULL);
+	ret = process_dests(&m, 0, m.len, &l, &err);
+	ok(ret == -EBADMSG && strstr(err.msg, "destination mode 0"),
+	   "mode 0 refused");
+	dest_list_free(&l);
+	{
+		struct nlmsghdr *nlh;
+
+		memset(&m, 0, sizeof(m));
+		nlh = reply_begin(&m, KMTLS_CMD_DEST_GET);
+		mnl_attr_put(nlh, KMTLS_A_DEST_ADDR, 4, "\x0a\0\0\x01");
+		mnl_attr_put_u8(nlh, KMTLS_A_DEST_PREFIX_LEN, 32);
+		mnl_attr_put_u16(nlh, KMTLS_A_DEST_PORT_MIN, 1);
+		mnl_attr_put_u16(nlh, KMTLS_A_DEST_PORT_MAX, 2);
+		mnl_attr_put_u16(nlh, KMTLS_A_DEST_MODE, 1);
+		msg_end(&m, nlh);
+		ret = process_dests(&m, 0, m.len, &l, &err);
+		ok(ret == -EBADMSG && strstr(err.msg, "mode has a bad size"),
+		   "a two-byte mode refused");
+		dest_list_free(&l);
+
+		memset(&m, 0, sizeof(m));
+		nlh = reply_begin(&m, KMTLS_CMD_DEST_GET);
+		mnl_attr_put(nlh, KMTLS_A_DEST_ADDR, 4, "\x0a\0\0\x01");
+		mnl_attr_put_u8(nlh, KMTLS_A_DEST_PREFIX_LEN, 32);
+		mnl_attr_put_u16(nlh, KMTLS_A_DEST_PORT_MIN, 1);
+		mnl_attr_put_u16(nlh, KMTLS_A_DEST_PORT_MAX, 2);
+		mnl_attr_put(nlh, KMTLS_A_DEST_IDENTITY, 3, "abc");
+		msg_end(&m, nlh);
+		ret = process_dests(&m, 0, m.len, &l, &err);
+		ok(ret == -EBADMSG && strstr(err.msg, "identity has a bad size"),
+		   "an identity without its NUL refused");
+		dest_list_free(&l);
+	}
+}
+
 static void dest_bad(const struct raw_dest *r, const char *text,
 		     const char *name)
 {
@@ -518,23 +643,23 @@ static void test_dests_bad(void)
 {
 	struct raw_dest r;
 
-	r = (struct raw_dest){ "10.0.0.1", 5, 32, 1, 65535, 0 };
+	r = (struct raw_dest){ "10.0.0.1", 5, 32, 1, 65535, 0, 0, NULL };
 	dest_bad(&r, "addr has 5 bytes", "addr of 5 bytes refused");
-	r = (struct raw_dest){ "10.0.0.0", 3, 32, 1, 65535, 0 };
+	r = (struct raw_dest){ "10.0.0.0", 3, 32, 1, 65535, 0, 0, NULL };
 	dest_bad(&r, "addr has 3 bytes", "addr of 3 bytes refused");
-	r = (struct raw_dest){ "10.0.0.0", 0, 33, 1, 65535, 0 };
+	r = (struct raw_dest){ "10.0.0.0", 0, 33, 1, 65535, 0, 0, NULL };
 	dest_bad(&r, "malformed reply: destination: prefix length 33 out of range 0..32",
 		 "IPv4 /33 refused");
-	r = (struct raw_dest){ "fd00::", 0, 129, 1, 65535, 0 };
+	r = (struct raw_dest){ "fd00::", 0, 129, 1, 65535, 0, 0, NULL };
 	dest_bad(&r, "prefix length 129 out of range 0..128",
 		 "IPv6 /129 refused");
-	r = (struct raw_dest){ "10.0.0.1", 0, 8, 1, 65535, 0 };
+	r = (struct raw_dest){ "10.0.0.1", 0, 8, 1, 65535, 0, 0, NULL };
 	dest_bad(&r, "host bits set", "host bits set refused");
-	r = (struct raw_dest){ "10.0.0.1", 0, 32, 0, 80, 0 };
+	r = (struct raw_dest){ "10.0.0.1", 0, 32, 0, 80, 0, 0, NULL };
 	dest_bad(&r, "port 0", "port-min 0 refused");
-	r = (struct raw_dest){ "10.0.0.1", 0, 32, 90, 80, 0 };
+	r = (struct raw_dest){ "10.0.0.1", 0, 32, 90, 80, 0, 0, NULL };
 	dest_bad(&r, "port range 90-80 is inverted", "inverted range refused");
-	r = (struct raw_dest){ "10.0.0.1", 0, 32, 1, 65535, KMTLS_A_DEST_ADDR };
+	r = (struct raw_dest){ "10.0.0.1", 0, 32, 1, 65535, KMTLS_A_DEST_ADDR, 0, NULL };
 	dest_bad(&r, "addr missing", "missing addr refused");
 	r.skip = KMTLS_A_DEST_PREFIX_LEN;
 	dest_bad(&r, "prefix-len missing", "missing prefix-len refused");
@@ -645,6 +770,7 @@ int main(void)
 	test_identities();
 	test_identities_bad();
 	test_dests();
+	test_dest_modes();
 	test_dests_bad();
 	test_fuzz();
 	test_write_error();

@@ -91,6 +91,8 @@ struct raw_flow {
 	uint16_t skip;		/* an attribute to leave out */
 	int addrlen;		/* bytes of address to send; 0: the family's */
 	int would_deny;		/* -1: no attribute; else its u8 value */
+	bool has_plaintext;	/* send plaintext, with this value: */
+	uint8_t plaintext;
 };
 
 static void put_addr(struct nlmsghdr *nlh, uint16_t type, const char *s,
@@ -144,6 +146,8 @@ static void put_flow(struct msgbuf *m, const struct raw_flow *r)
 	if (r->would_deny >= 0)
 		mnl_attr_put_u8(nlh, KMTLS_A_FLOW_WOULD_DENY,
 				(uint8_t)r->would_deny);
+	if (r->has_plaintext)
+		mnl_attr_put_u8(nlh, KMTLS_A_FLOW_PLAINTEXT, r->plaintext);
 	msg_end(m, nlh);
 }
 
@@ -297,19 +301,19 @@ static void test_flows(void)
 	       "\"state\":\"established\",\"cipher\":\"aes-128-gcm\","
 	       "\"age-ms\":1234,\"netns\":4026531840,"
 	       "\"local-id\":\"spiffe://a.test/cli\","
-	       "\"peer-id\":\"spiffe://a.test/srv\",\"would-deny\":false},"
+	       "\"peer-id\":\"spiffe://a.test/srv\",\"plaintext\":false,\"would-deny\":false},"
 	       "{\"id\":18,\"role\":\"server\",\"family\":\"inet6\","
 	       "\"local-addr\":\"fd00::2\",\"local-port\":7000,"
 	       "\"peer-addr\":\"fd00::1:0:0:1\",\"peer-port\":51000,"
 	       "\"state\":\"established\",\"cipher\":\"aes-256-gcm\","
 	       "\"age-ms\":3723000,\"netns\":4026531841,"
 	       "\"local-id\":\"spiffe://a.test/srv\","
-	       "\"peer-id\":\"spiffe://a.test/cli\",\"would-deny\":false},"
+	       "\"peer-id\":\"spiffe://a.test/cli\",\"plaintext\":false,\"would-deny\":false},"
 	       "{\"id\":19,\"role\":\"client\",\"family\":\"inet\","
 	       "\"local-addr\":\"127.0.0.1\",\"local-port\":1,"
 	       "\"peer-addr\":\"127.0.0.1\",\"peer-port\":65535,"
 	       "\"state\":\"handshake\",\"age-ms\":5,\"netns\":4026531840,"
-	       "\"local-id\":\"spiffe://a.test/cli\",\"would-deny\":false}]\n",
+	       "\"local-id\":\"spiffe://a.test/cli\",\"plaintext\":false,\"would-deny\":false}]\n",
 	       "flows as JSON: no cipher or peer-id key in the handshake");
 	is_int(pret, 0, "  ... and reports success");
 	free(s);
@@ -330,6 +334,7 @@ static void test_flows(void)
 	       "    \"age-ms\": 5,\n"
 	       "    \"netns\": 4026531840,\n"
 	       "    \"local-id\": \"spiffe://a.test/cli\",\n"
+	       "    \"plaintext\": false,\n"
 	       "    \"would-deny\": false\n"
 	       "  }\n"
 	       "]\n",
@@ -366,14 +371,14 @@ static void test_unknown_values(void)
 	       "\"peer-addr\":\"10.0.0.2\",\"peer-port\":81,"
 	       "\"state\":9,\"cipher\":99,\"age-ms\":60000,\"netns\":1,"
 	       "\"local-id\":\"spiffe://a.test/x\","
-	       "\"peer-id\":\"spiffe://a.test/y\",\"would-deny\":false},"
+	       "\"peer-id\":\"spiffe://a.test/y\",\"plaintext\":false,\"would-deny\":false},"
 	       "{\"id\":18446744073709551615,\"role\":\"server\","
 	       "\"family\":\"inet6\",\"local-addr\":\"::1\",\"local-port\":443,"
 	       "\"peer-addr\":\"::ffff:10.0.0.1\",\"peer-port\":2,"
 	       "\"state\":\"established\",\"cipher\":\"chacha20-poly1305\","
 	       "\"age-ms\":187259999,\"netns\":4294967295,"
 	       "\"local-id\":\"spiffe://b.test/ns/x\","
-	       "\"peer-id\":\"spiffe://b.test/ns/y\",\"would-deny\":false}]\n",
+	       "\"peer-id\":\"spiffe://b.test/ns/y\",\"plaintext\":false,\"would-deny\":false}]\n",
 	       "JSON: unknown values as numbers");
 	free(s);
 	flow_list_free(&l);
@@ -475,8 +480,8 @@ static void test_would_deny(void)
 	       "text: \"would-deny\" last when 1, nothing when 0");
 	free(s);
 	s = print(&l, json, &pret);
-	ok(s && strstr(s, "\"peer-id\":\"spiffe://a.test/srv\",\"would-deny\":true}") &&
-	   strstr(s, "\"peer-id\":\"spiffe://a.test/cli\",\"would-deny\":false}"),
+	ok(s && strstr(s, "\"peer-id\":\"spiffe://a.test/srv\",\"plaintext\":false,\"would-deny\":true}") &&
+	   strstr(s, "\"peer-id\":\"spiffe://a.test/cli\",\"plaintext\":false,\"would-deny\":false}"),
 	   "JSON: \"would-deny\": true / false");
 	free(s);
 	flow_list_free(&l);
@@ -512,6 +517,87 @@ static void test_would_deny(void)
 		ret = process(m, 0, m->len, &l, &err);
 		ok(ret == -EBADMSG && strstr(err.msg, "would-deny has a bad size"),
 		   "a two-byte would-deny refused");
+		flow_list_free(&l);
+		free(m);
+	}
+}
+
+/* A permissive destination's plaintext flow: no cipher, no peer. */
+static void test_plaintext(void)
+{
+	static const struct raw_flow clear = {
+		.would_deny = -1, .has_plaintext = true, .plaintext = 1,
+		.id = 30, .role = KMTLS_ROLE_SERVER,
+		.local = "10.21.0.2", .lport = 5432,
+		.peer = "10.21.0.1", .pport = 40312,
+		.local_id = "spiffe://a.test/db",
+		.state = KMTLS_FLOW_STATE_ESTABLISHED, .age_ms = 3000,
+		.netns = NETNS,
+	};
+	struct raw_flow r[2] = { clear, v4_client };
+	struct kmtls_flow_list l = { 0 };
+	struct kmtls_nl_err err;
+	char *s;
+	int ret, pret;
+
+	r[1].has_plaintext = true;
+	r[1].plaintext = 0;
+	ret = decode(r, 2, &l, &err);
+	ok(ret == 0 && l.n == 2 && l.v[0].plaintext && !l.v[1].plaintext,
+	   "plaintext decoded (1 and 0)");
+	s = print(&l, text, &pret);
+	is_str(s,
+	       "server 10.21.0.2:5432 -> 10.21.0.1:40312 established plaintext"
+	       " age 3.0s netns 4026531840 local spiffe://a.test/db\n"
+	       "client 10.21.0.1:40312 -> 10.21.0.2:7000 established aes-128-gcm"
+	       " age 1.2s netns 4026531840 local spiffe://a.test/cli"
+	       " peer spiffe://a.test/srv\n",
+	       "text: \"plaintext\" where the cipher would be, nothing when 0");
+	free(s);
+	s = print(&l, json, &pret);
+	is_str(s,
+	       "[{\"id\":30,\"role\":\"server\",\"family\":\"inet\","
+	       "\"local-addr\":\"10.21.0.2\",\"local-port\":5432,"
+	       "\"peer-addr\":\"10.21.0.1\",\"peer-port\":40312,"
+	       "\"state\":\"established\",\"age-ms\":3000,"
+	       "\"netns\":4026531840,\"local-id\":\"spiffe://a.test/db\","
+	       "\"plaintext\":true,\"would-deny\":false},"
+	       "{\"id\":17,\"role\":\"client\",\"family\":\"inet\","
+	       "\"local-addr\":\"10.21.0.1\",\"local-port\":40312,"
+	       "\"peer-addr\":\"10.21.0.2\",\"peer-port\":7000,"
+	       "\"state\":\"established\",\"cipher\":\"aes-128-gcm\","
+	       "\"age-ms\":1234,\"netns\":4026531840,"
+	       "\"local-id\":\"spiffe://a.test/cli\","
+	       "\"peer-id\":\"spiffe://a.test/srv\","
+	       "\"plaintext\":false,\"would-deny\":false}]\n",
+	       "JSON: \"plaintext\": true, no cipher or peer-id key / false");
+	free(s);
+	flow_list_free(&l);
+
+	/* Plaintext and would-deny together: both words, in that order. */
+	r[0] = clear;
+	r[0].would_deny = 1;
+	ret = decode(r, 1, &l, &err);
+	s = print(&l, text, &pret);
+	ok(ret == 0 && s && strstr(s, " established plaintext age 3.0s") &&
+	   strstr(s, "local spiffe://a.test/db would-deny\n"),
+	   "text: plaintext and would-deny together");
+	free(s);
+	flow_list_free(&l);
+
+	/* The wrong size. */
+	{
+		struct msgbuf *m = calloc(1, sizeof(*m));
+		struct nlmsghdr *nlh = (void *)m->b;
+
+		put_flow(m, &v4_client);
+		m->len = 0;
+		mnl_attr_put_u32(nlh, KMTLS_A_FLOW_PLAINTEXT, 1);
+		msg_end(m, nlh);
+		put_done(m, 0);
+		ret = process(m, 0, m->len, &l, &err);
+		ok(ret == -EBADMSG && strstr(err.msg, "plaintext has a bad size"),
+		   "a four-byte plaintext refused");
 		flow_list_free(&l);
 		free(m);
 	}
@@ -800,6 +886,7 @@ int main(void)
 	test_unknown_values();
 	test_optional();
 	test_would_deny();
+	test_plaintext();
 	test_escape();
 	test_many();
 	test_bad();

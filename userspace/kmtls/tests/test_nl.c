@@ -380,6 +380,36 @@ static void test_policy_status(void)
 	   st.has_policy_would_deny && st.policy_would_deny == UINT64_MAX,
 	   "status with policy-default, policy-denied, policy-would-deny");
 
+	ok(!st.has_policy_rules && !st.has_policy_reset &&
+	   !st.has_plaintext_admitted,
+	   "  ... and no rules, resets or plaintext counters");
+
+	memset(&m, 0, sizeof(m));
+	nlh = put_status(&m, NO_SKIP, true);
+	m.len -= NLMSG_ALIGN(nlh->nlmsg_len);
+	mnl_attr_put_u32(nlh, KMTLS_A_STATUS_POLICY_RULES, 100000);
+	mnl_attr_put(nlh, KMTLS_A_STATUS_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, KMTLS_A_STATUS_POLICY_RESET, 3);
+	mnl_attr_put(nlh, KMTLS_A_STATUS_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, KMTLS_A_STATUS_PLAINTEXT_ADMITTED, UINT64_MAX);
+	msg_end(&m, nlh);
+	ret = process_status(&m, m.len, &st, &err);
+	ok(ret == 1 && st.has_policy_rules && st.policy_rules == 100000 &&
+	   st.has_policy_reset && st.policy_reset == 3 &&
+	   st.has_plaintext_admitted && st.plaintext_admitted == UINT64_MAX,
+	   "status with policy-rules, policy-reset, plaintext-admitted");
+
+	memset(&m, 0, sizeof(m));
+	put_status_plus(&m, KMTLS_A_STATUS_POLICY_RULES, "\1\0\0\0\0\0\0\0", 8);
+	ret = process_status(&m, m.len, &st, &err);
+	ok(ret == -EBADMSG && has(&err, "policy-rules has a bad size"),
+	   "an eight-byte policy-rules rejected");
+	memset(&m, 0, sizeof(m));
+	put_status_plus(&m, KMTLS_A_STATUS_PLAINTEXT_ADMITTED, "\1\0\0\0", 4);
+	ret = process_status(&m, m.len, &st, &err);
+	ok(ret == -EBADMSG && has(&err, "plaintext-admitted has a bad size"),
+	   "a four-byte plaintext-admitted rejected");
+
 	memset(&m, 0, sizeof(m));
 	put_status_plus(&m, KMTLS_A_STATUS_POLICY_DEFAULT, "\1\0", 2);
 	ret = process_status(&m, m.len, &st, &err);

@@ -960,6 +960,446 @@ static void test_write_error(void)
 	fclose(full);
 }
 
+/* ---- keep and hits ------------------------------------------------------ */
+
+static int parse_extra(const char *line, unsigned int extra,
+		       struct kmtls_rule *r, bool *keep, char *why,
+		       size_t whylen)
+{
+	static char buf[8192];
+	char *argv[32];
+	int argc = split(line, buf, sizeof(buf), argv);
+
+	return policy_parse_words(argc, argv, extra, r, keep, why, whylen);
+}
+
+static void test_keep_hits(void)
+{
+	struct kmtls_rule r;
+	char why[512] = "";
+	bool keep = true;
+	int ret;
+
+	ret = parse_extra("action allow", POLICY_WORD_KEEP, &r, &keep, why,
+			  sizeof(why));
+	ok(ret == 0 && !keep, "add: no keep");
+	ret = parse_extra("action deny keep", POLICY_WORD_KEEP, &r, &keep, why,
+			  sizeof(why));
+	ok(ret == 0 && keep && r.action == DENY, "add: keep last");
+	keep = false;
+	ret = parse_extra("keep src spiffe://a/b action allow", POLICY_WORD_KEEP,
+			  &r, &keep, why, sizeof(why));
+	ok(ret == 0 && keep && strcmp(r.src, "spiffe://a/b") == 0,
+	   "add: keep first, the rule's words after it");
+	keep = false;
+	ret = parse_extra("a al k p 80", POLICY_WORD_KEEP, &r, &keep, why,
+			  sizeof(why));
+	ok(ret == 0 && keep && r.port_min == 80, "add: keep by its prefix \"k\"");
+	ret = parse_extra("keep action allow keep", POLICY_WORD_KEEP, &r, &keep,
+			  why, sizeof(why));
+	ok(ret == -EINVAL && strcmp(why, "keep given twice") == 0,
+	   "add: keep twice refused");
+	ret = parse_extra("action allow bogus", POLICY_WORD_KEEP, &r, &keep,
+			  why, sizeof(why));
+	is_str(why, "unknown keyword \"bogus\", expected src, dst, port, action or keep",
+	       "add: an unknown word names keep among the expected");
+	ret = parse_extra("action allow keep", 0, &r, NULL, why, sizeof(why));
+	ok(ret == -EINVAL &&
+	   strcmp(why, "unknown keyword \"keep\", expected src, dst, port or action") == 0,
+	   "a bare rule: keep is unknown");
+	ret = parse_extra("action allow hits 3", POLICY_WORD_KEEP, &r, &keep,
+			  why, sizeof(why));
+	ok(ret == -EINVAL && strstr(why, "unknown keyword \"hits\""),
+	   "add: hits refused");
+
+	ret = parse_extra("src * dst spiffe://a/b port 1-65535 action allow hits 18446744073709551615",
+			  POLICY_WORD_HITS, &r, NULL, why, sizeof(why));
+	ok(ret == 0 && r.action == ALLOW && strcmp(r.dst, "spiffe://a/b") == 0,
+	   "restore: \"hits N\" taken and ignored");
+	ret = parse_extra("hits 0 action deny", POLICY_WORD_HITS, &r, NULL, why,
+			  sizeof(why));
+	ok(ret == 0 && r.action == DENY, "restore: hits anywhere");
+	ret = parse_extra("action deny hits", POLICY_WORD_HITS, &r, NULL, why,
+			  sizeof(why));
+	is_str(why, "missing N after \"hits\"", "restore: hits without N");
+	ret = parse_extra("action deny hits x", POLICY_WORD_HITS, &r, NULL, why,
+			  sizeof(why));
+	is_str(why, "invalid hits \"x\": not a counter", "restore: hits x");
+	ret = parse_extra("action deny hits 18446744073709551616", POLICY_WORD_HITS,
+			  &r, NULL, why, sizeof(why));
+	ok(ret == -EINVAL && strstr(why, "invalid hits"),
+	   "restore: hits past 2^64-1 refused");
+	ret = parse_extra("action deny hits 1 hits 2", POLICY_WORD_HITS, &r,
+			  NULL, why, sizeof(why));
+	is_str(why, "hits given twice", "restore: hits twice");
+	ret = parse_extra("action deny keep", POLICY_WORD_HITS, &r, NULL, why,
+			  sizeof(why));
+	ok(ret == -EINVAL &&
+	   strstr(why, "\"keep\" is not a word of a rule; give it to restore"),
+	   "restore: keep on a line explained");
+}
+
+/* One line of a rule file. */
+static void line_is(const char *line, int want, const char *src,
+		    uint8_t action, const char *why_has)
+{
+	char buf[512], why[512] = "";
+	struct kmtls_rule r = { 0 };
+	int ret;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	ret = policy_line_parse(buf, &r, why, sizeof(why));
+	if (!ok(ret == want &&
+		(want != 1 || (strcmp(r.src, src) == 0 && r.action == action)) &&
+		(!why_has || strstr(why, why_has)),
+		"line \"%s\": %s", line,
+		want == 1 ? "a rule" : want == 0 ? "nothing" : "refused")) {
+		printf("#   ret %d\n", ret);
+		diag_str("why", why);
+	}
+}
+
+static void test_lines(void)
+{
+	line_is("", 0, NULL, 0, NULL);
+	line_is("\n", 0, NULL, 0, NULL);
+	line_is("  \t \r\n", 0, NULL, 0, NULL);
+	line_is("# a comment", 0, NULL, 0, NULL);
+	line_is("   #indented comment with action allow", 0, NULL, 0, NULL);
+	line_is("action allow\n", 1, "*", ALLOW, NULL);
+	line_is("action allow\r\n", 1, "*", ALLOW, NULL);
+	line_is("\tsrc\tspiffe://a/b\t\taction  deny ", 1, "spiffe://a/b", DENY, NULL);
+	line_is("src spiffe://a/b action deny # why: a comment", 1, "spiffe://a/b", DENY, NULL);
+	line_is("src spiffe://a/b action deny #", 1, "spiffe://a/b", DENY, NULL);
+	line_is("src * dst * port 1-65535 action audit hits 12", 1, "*", AUDIT, NULL);
+	/* "#" inside a word is not a comment: the pattern is checked. */
+	line_is("src spiffe://a/b#x action allow", -EINVAL, NULL, 0, "a query or fragment");
+	line_is("src", -EINVAL, NULL, 0, "missing PATTERN after \"src\"");
+	line_is("dst spiffe://a/b", -EINVAL, NULL, 0, "missing \"action allow|deny|audit\"");
+	line_is("action allow action allow action allow action allow action allow action allow",
+		-EINVAL, NULL, 0, "too many words for a rule");
+	line_is("src * dst * port 1-2 action allow hits 1 x", -EINVAL, NULL, 0,
+		"unknown keyword \"x\"");
+	line_is("action allow keep", -EINVAL, NULL, 0, "\"keep\" is not a word of a rule");
+	line_is("kmtls policy add action allow", -EINVAL, NULL, 0,
+		"unknown keyword \"kmtls\"");
+}
+
+/* ---- what a change did -------------------------------------------------- */
+
+static char *print_res(bool restore, const struct policy_result *res,
+		       struct kmtls_opts opts)
+{
+	struct capture c;
+
+	policy_result_print(capture_start(&c), &opts, restore, res);
+	capture_end(&c);
+	return c.buf;
+}
+
+static void test_results(void)
+{
+	struct policy_result none = { .has_reset = true, .has_kept = true };
+	struct policy_result both = {
+		.has_reset = true, .reset = 2, .has_kept = true, .kept = 1,
+	};
+	struct policy_result restored = {
+		.has_rules = true, .rules = 3, .has_reset = true, .reset = 1,
+		.has_kept = true,
+	};
+	struct policy_result old = { 0 };	/* a kernel sent no reply */
+	char *s;
+
+	s = print_res(false, &none, text);
+	is_str(s, "", "add/del/flush: nothing when nothing was reset or kept");
+	free(s);
+	s = print_res(false, &none, json);
+	is_str(s, "{\"reset\":0,\"kept\":0}\n", "  ... JSON: the object");
+	free(s);
+	s = print_res(false, &both, text);
+	is_str(s, "reset 2 established flows the new policy denies\n"
+		  "left 1 established flow the new policy denies open (keep)\n",
+	       "reset and kept lines");
+	free(s);
+	s = print_res(false, &both, json);
+	is_str(s, "{\"reset\":2,\"kept\":1}\n", "  ... JSON");
+	free(s);
+	s = print_res(true, &restored, text);
+	is_str(s, "restored 3 rules\n"
+		  "reset 1 established flow the new policy denies\n",
+	       "restore: rules, then what was reset");
+	free(s);
+	s = print_res(true, &restored, json);
+	is_str(s, "{\"rules\":3,\"reset\":1,\"kept\":0}\n", "  ... JSON");
+	free(s);
+	restored = (struct policy_result){ .has_rules = true, .rules = 1 };
+	s = print_res(true, &restored, text);
+	is_str(s, "restored 1 rule\n", "restore: one rule, singular");
+	free(s);
+	restored.rules = 0;
+	s = print_res(true, &restored, text);
+	is_str(s, "restored 0 rules\n", "restore: the empty set");
+	free(s);
+	s = print_res(false, &old, json);
+	is_str(s, "{}\n", "JSON: only what the kernel sent");
+	free(s);
+	s = print_res(false, &both, pretty);
+	is_str(s, "{\n  \"reset\": 2,\n  \"kept\": 1\n}\n", "pretty JSON");
+	free(s);
+
+	/* The reply, decoded. */
+	{
+		struct msgbuf *m = calloc(1, sizeof(*m));
+		const struct nlattr *tb[KMTLS_A_POLICY_MAX + 1];
+		struct policy_result res = { 0 };
+		struct kmtls_nl_reply reply;
+		struct kmtls_nl_err err;
+		struct nlmsghdr *nlh, *req;
+		struct genlmsghdr *g;
+		int ret;
+
+		req = (struct nlmsghdr *)request();
+		req->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		nlh = msg_begin(m, FAMILY, 0);
+		g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+		g->cmd = KMTLS_CMD_POLICY_COMMIT;
+		mnl_attr_put_u32(nlh, KMTLS_A_POLICY_RULES, 100000);
+		mnl_attr_put_u32(nlh, KMTLS_A_POLICY_RESET, 4);
+		mnl_attr_put_u32(nlh, KMTLS_A_POLICY_KEPT, 0);
+		msg_end(m, nlh);
+		nlh = msg_begin(m, NLMSG_ERROR, 0);
+		mnl_nlmsg_put_extra_header(nlh, sizeof(struct nlmsgerr));
+		msg_end(m, nlh);
+		policy_result_reply_init(&reply, tb, &res);
+		ret = kmtls_nl_process(m->b, m->len, req, PORTID, &reply, &err);
+		ok(ret == 0 && res.has_rules && res.rules == 100000 &&
+		   res.has_reset && res.reset == 4 && res.has_kept &&
+		   res.kept == 0, "commit reply decoded: rules, reset, kept");
+
+		memset(m, 0, sizeof(*m));
+		res = (struct policy_result){ 0 };
+		nlh = msg_begin(m, FAMILY, 0);
+		g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+		g->cmd = KMTLS_CMD_POLICY_ADD;
+		mnl_attr_put_u64(nlh, KMTLS_A_POLICY_RESET, 4);
+		msg_end(m, nlh);
+		ret = kmtls_nl_process(m->b, m->len, req, PORTID, &reply, &err);
+		ok(ret == -EBADMSG && strstr(err.msg, "reset has a bad size"),
+		   "a reset of eight bytes refused");
+		free(m);
+	}
+}
+
+/* ---- policy check ------------------------------------------------------- */
+
+static void query_good(const char *line, const char *src, const char *dst,
+		       unsigned int port, uint32_t repeat, bool has_repeat)
+{
+	static char buf[8192];
+	struct policy_query q;
+	char why[512] = "", *argv[32];
+	int argc = split(line, buf, sizeof(buf), argv);
+	int ret = policy_query_parse(argc, argv, &q, why, sizeof(why));
+
+	if (!ok(ret == 0 && strcmp(q.src, src) == 0 &&
+		strcmp(q.dst, dst) == 0 && q.port == port &&
+		q.repeat == repeat && q.has_repeat == has_repeat,
+		"check \"%s\"", line))
+		printf("#   ret %d (%s)\n", ret, why);
+}
+
+static void query_bad(const char *line, const char *want)
+{
+	static char buf[8192];
+	struct policy_query q;
+	char why[512] = "", *argv[32];
+	int argc = split(line, buf, sizeof(buf), argv);
+	int ret = policy_query_parse(argc, argv, &q, why, sizeof(why));
+
+	if (!ok(ret == -EINVAL && strstr(why, want), "check refuses \"%s\"",
+		line)) {
+		diag_str("why ", why);
+		diag_str("want", want);
+	}
+}
+
+static char *print_decision(const struct policy_query *q,
+			    const struct policy_decision *d,
+			    struct kmtls_opts opts)
+{
+	struct capture c;
+
+	policy_decision_print(capture_start(&c), &opts, q, d);
+	capture_end(&c);
+	return c.buf;
+}
+
+static void test_check(void)
+{
+	static const struct kmtls_nl_policy req_pol[KMTLS_A_POLICY_MAX + 1] = {
+		[KMTLS_A_POLICY_SRC] = { KMTLS_NL_STRING, true, "src" },
+		[KMTLS_A_POLICY_DST] = { KMTLS_NL_STRING, true, "dst" },
+		[KMTLS_A_POLICY_PORT] = { KMTLS_NL_U16, true, "port" },
+		[KMTLS_A_POLICY_REPEAT] = { KMTLS_NL_U32, true, "repeat" },
+	};
+	uint8_t buf[KMTLS_NL_TX_SIZE] __attribute__((aligned(8)));
+	const struct nlattr *tb[KMTLS_A_POLICY_MAX + 1];
+	struct policy_query q = {
+		.src = "spiffe://a/b", .dst = "spiffe://a/c", .port = 5432,
+		.repeat = 1,
+	};
+	struct policy_decision d = { .received = true, .action = ALLOW,
+				     .elapsed_ns = 123 };
+	struct kmtls_nl_err err;
+	struct nlmsghdr *nlh;
+	char *s;
+
+	query_good("src spiffe://a/b dst spiffe://a/c port 5432",
+		   "spiffe://a/b", "spiffe://a/c", 5432, 1, false);
+	query_good("port 1 dst spiffe://x.y/a/b/c src spiffe://x.y/z repeat 1000000",
+		   "spiffe://x.y/z", "spiffe://x.y/a/b/c", 1, 1000000, true);
+	query_good("s spiffe://a/b d spiffe://a/c p 65535 r 1",
+		   "spiffe://a/b", "spiffe://a/c", 65535, 1, true);
+	query_bad("", "missing \"src SPIFFE-ID\"");
+	query_bad("src spiffe://a/b port 1", "missing \"dst SPIFFE-ID\"");
+	query_bad("src spiffe://a/b dst spiffe://a/c", "missing \"port PORT\"");
+	query_bad("src * dst spiffe://a/c port 1",
+		  "invalid src \"*\": it must start with \"spiffe://\" (check takes the SPIFFE IDs of one connection, not patterns)");
+	query_bad("src spiffe://a/b dst spiffe://a/* port 1",
+		  "invalid dst \"spiffe://a/*\"");
+	query_bad("src spiffe://A/b dst spiffe://a/c port 1",
+		  "the trust domain must be lower case");
+	query_bad("src spiffe://a/b dst spiffe://a/c port 0",
+		  "port 0 is not allowed (ports are 1..65535)");
+	query_bad("src spiffe://a/b dst spiffe://a/c port 65536",
+		  "port 65536 out of range 1..65535");
+	query_bad("src spiffe://a/b dst spiffe://a/c port 80-90",
+		  "invalid port \"80-90\": check takes one port, not a range");
+	query_bad("src spiffe://a/b dst spiffe://a/c port x",
+		  "invalid port \"x\"");
+	query_bad("src spiffe://a/b dst spiffe://a/c port 1 repeat 0",
+		  "repeat \"0\" out of range 1..1000000");
+	query_bad("src spiffe://a/b dst spiffe://a/c port 1 repeat 1000001",
+		  "repeat \"1000001\" out of range 1..1000000");
+	query_bad("src spiffe://a/b dst spiffe://a/c port 1 repeat 99999999999",
+		  "repeat \"99999999999\" out of range 1..1000000");
+	query_bad("src spiffe://a/b dst spiffe://a/c port 1 repeat -1",
+		  "invalid repeat \"-1\": not a number");
+	query_bad("src spiffe://a/b dst spiffe://a/c port 1 repeat",
+		  "missing N after \"repeat\"");
+	query_bad("src spiffe://a/b src spiffe://a/b", "src given twice");
+	query_bad("src spiffe://a/b dst spiffe://a/c port 1 action allow",
+		  "unknown keyword \"action\", expected src, dst, port or repeat");
+
+	/* The request: all four attributes. */
+	nlh = mnl_nlmsg_put_header(buf);
+	mnl_nlmsg_put_extra_header(nlh, GENL_HDRLEN);
+	ok(policy_query_put(nlh, &q) &&
+	   kmtls_nl_parse_genl(nlh, req_pol, KMTLS_A_POLICY_MAX, tb, &err) == 0 &&
+	   strcmp(mnl_attr_get_str(tb[KMTLS_A_POLICY_SRC]), "spiffe://a/b") == 0 &&
+	   strcmp(mnl_attr_get_str(tb[KMTLS_A_POLICY_DST]), "spiffe://a/c") == 0 &&
+	   mnl_attr_get_u16(tb[KMTLS_A_POLICY_PORT]) == 5432 &&
+	   mnl_attr_get_u32(tb[KMTLS_A_POLICY_REPEAT]) == 1,
+	   "check request: src, dst, port (u16), repeat (u32, 1 by default)");
+
+	/* Printing. */
+	s = print_decision(&q, &d, text);
+	is_str(s, "allow\n", "check: allow");
+	free(s);
+	s = print_decision(&q, &d, json);
+	is_str(s, "{\"action\":\"allow\",\"would-deny\":false,\"elapsed-ns\":123,\"repeat\":1}\n",
+	       "  ... JSON");
+	free(s);
+	d.action = DENY;
+	s = print_decision(&q, &d, text);
+	is_str(s, "deny\n", "check: deny");
+	free(s);
+	d.action = ALLOW;
+	d.would_deny = true;
+	s = print_decision(&q, &d, text);
+	is_str(s, "allow (audit: would deny)\n", "check: allowed by audit");
+	free(s);
+	s = print_decision(&q, &d, json);
+	is_str(s, "{\"action\":\"allow\",\"would-deny\":true,\"elapsed-ns\":123,\"repeat\":1}\n",
+	       "  ... JSON");
+	free(s);
+	q.repeat = 1000;
+	q.has_repeat = true;
+	d.would_deny = false;
+	d.elapsed_ns = 312500;
+	s = print_decision(&q, &d, text);
+	is_str(s, "allow\n1000 decisions in 312500 ns, 313 ns each\n",
+	       "check with repeat: the timing, rounded");
+	free(s);
+	s = print_decision(&q, &d, json);
+	is_str(s, "{\"action\":\"allow\",\"would-deny\":false,\"elapsed-ns\":312500,\"repeat\":1000}\n",
+	       "  ... JSON");
+	free(s);
+	q.repeat = 1;
+	d.elapsed_ns = 40;
+	s = print_decision(&q, &d, text);
+	is_str(s, "allow\n1 decision in 40 ns, 40 ns each\n",
+	       "check with repeat 1: one decision");
+	free(s);
+	d.action = 7;
+	s = print_decision(&q, &d, text);
+	is_str(s, "action 7\n1 decision in 40 ns, 40 ns each\n",
+	       "check: an unknown action as its number");
+	free(s);
+	s = print_decision(&q, &d, json);
+	ok(s && strncmp(s, "{\"action\":7,", 12) == 0, "  ... JSON: a number");
+	free(s);
+
+	/* The reply, decoded; elapsed-ns after a pad, as nla_put_u64_64bit. */
+	{
+		struct msgbuf *m = calloc(1, sizeof(*m));
+		struct policy_decision dd = { 0 };
+		struct kmtls_nl_reply reply;
+		struct nlmsghdr *req;
+		struct genlmsghdr *g;
+		int ret;
+
+		req = (struct nlmsghdr *)request();
+		nlh = msg_begin(m, FAMILY, 0);
+		g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+		g->cmd = KMTLS_CMD_POLICY_CHECK;
+		mnl_attr_put_u8(nlh, KMTLS_A_POLICY_ACTION, ALLOW);
+		mnl_attr_put_u8(nlh, KMTLS_A_POLICY_WOULD_DENY, 1);
+		mnl_attr_put(nlh, KMTLS_A_POLICY_PAD, 0, NULL);
+		mnl_attr_put_u64(nlh, KMTLS_A_POLICY_ELAPSED_NS, 99);
+		msg_end(m, nlh);
+		put_done(m, 0);
+		policy_decision_reply_init(&reply, tb, &dd);
+		ret = kmtls_nl_process(m->b, m->len, req, PORTID, &reply, &err);
+		ok(ret == 0 && dd.received && dd.action == ALLOW &&
+		   dd.would_deny && dd.elapsed_ns == 99,
+		   "check reply decoded: action, would-deny, elapsed-ns");
+
+		memset(m, 0, sizeof(*m));
+		dd = (struct policy_decision){ 0 };
+		nlh = msg_begin(m, FAMILY, 0);
+		g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+		mnl_attr_put_u8(nlh, KMTLS_A_POLICY_ACTION, DENY);
+		mnl_attr_put_u64(nlh, KMTLS_A_POLICY_ELAPSED_NS, 5);
+		msg_end(m, nlh);
+		put_done(m, 0);
+		ret = kmtls_nl_process(m->b, m->len, req, PORTID, &reply, &err);
+		ok(ret == 0 && dd.received && dd.action == DENY && !dd.would_deny,
+		   "  ... without would-deny: false");
+
+		memset(m, 0, sizeof(*m));
+		nlh = msg_begin(m, FAMILY, 0);
+		g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+		mnl_attr_put_u8(nlh, KMTLS_A_POLICY_ACTION, DENY);
+		msg_end(m, nlh);
+		put_done(m, 0);
+		ret = kmtls_nl_process(m->b, m->len, req, PORTID, &reply, &err);
+		ok(ret == -EBADMSG && strstr(err.msg, "elapsed-ns missing"),
+		   "  ... without elapsed-ns: refused");
+		free(m);
+	}
+}
+
 /* ---- the command line --------------------------------------------------- */
 
 static int run(const char *line, char **out, char **err)
@@ -1018,6 +1458,19 @@ static void test_grammar(void)
 	expect("kmtls policy -x", EXIT_USAGE, "kmtls: unexpected argument \"-x\"", NULL);
 	expect("kmtls p l -j", EXIT_USAGE, "kmtls: unexpected argument \"-j\"", NULL);
 	expect("kmtls policy flush all", EXIT_USAGE, "kmtls: unexpected argument \"all\"", NULL);
+	expect("kmtls policy flush keep now", EXIT_USAGE, "kmtls: unexpected argument \"now\"", NULL);
+	expect("kmtls policy add action allow keep keep", EXIT_USAGE, "kmtls: keep given twice", NULL);
+	expect("kmtls policy del keep", EXIT_USAGE, "kmtls: missing \"action allow|deny|audit\"", NULL);
+	expect("kmtls policy restore help", EXIT_OK, NULL, "Usage: kmtls policy");
+	expect("kmtls policy restore a b", EXIT_USAGE, "kmtls: unexpected argument \"b\" (restore reads one FILE)\nTry \"kmtls policy help\".\n", NULL);
+	expect("kmtls policy restore keep keep", EXIT_USAGE, "kmtls: keep given twice (a file called keep is ./keep)", NULL);
+	expect("kmtls policy restore /nonexistent/rules", EXIT_FAIL, "Error: cannot open /nonexistent/rules: No such file or directory\n", NULL);
+	expect("kmtls policy check help", EXIT_OK, NULL, "Usage: kmtls policy");
+	expect("kmtls policy check", EXIT_USAGE, "kmtls: missing \"src SPIFFE-ID\"\nTry \"kmtls policy help\".\n", NULL);
+	expect("kmtls policy check src spiffe://a/b dst spiffe://a/c port 0", EXIT_USAGE, "kmtls: port 0 is not allowed (ports are 1..65535)", NULL);
+	expect("kmtls policy check src spiffe://a/b dst spiffe://a/c port 1 repeat 0", EXIT_USAGE, "kmtls: repeat \"0\" out of range 1..1000000", NULL);
+	expect("kmtls p c src spiffe://a/b dst spiffe://a/c port 1 r 1000001", EXIT_USAGE, "kmtls: repeat \"1000001\" out of range 1..1000000", NULL);
+	expect("kmtls policy ch src * dst spiffe://a/c port 1", EXIT_USAGE, "kmtls: invalid src \"*\"", NULL);
 	expect("kmtls policy add", EXIT_USAGE, "kmtls: missing \"action allow|deny|audit\"\nTry \"kmtls policy help\".\n", NULL);
 	expect("kmtls policy del src spiffe://a/b", EXIT_USAGE, "kmtls: missing \"action allow|deny|audit\"", NULL);
 	expect("kmtls policy add action maybe", EXIT_USAGE, "kmtls: invalid action \"maybe\": expected allow, deny or audit\nTry \"kmtls policy help\".\n", NULL);
@@ -1051,6 +1504,10 @@ int main(void)
 	test_unknown_action();
 	test_escape();
 	test_round_trip();
+	test_keep_hits();
+	test_lines();
+	test_results();
+	test_check();
 	test_bad_replies();
 	test_many();
 	test_fuzz();

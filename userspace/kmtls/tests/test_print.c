@@ -150,6 +150,43 @@ int main(void)
 		      "\"policy-denied\":5,"
 		      "\"policy-would-deny\":18446744073709551615}\n",
 		      "status with the policy as JSON");
+		/* Rules, resets and plaintext admissions. */
+		pst.has_policy_rules = true;
+		pst.policy_rules = 100000;
+		pst.has_policy_reset = true;
+		pst.policy_reset = 2;
+		pst.has_plaintext_admitted = true;
+		pst.plaintext_admitted = 7;
+		check(status_print, text,
+		      "version: 0.1.0 \"dev\"\n"
+		      "daemon attached: yes\n"
+		      "handshake timeout: 10000 ms\n"
+		      "flows: 3\n"
+		      "handshakes: 1099511627781\n"
+		      "failed handshakes: 2\n"
+		      "config changes: 18446744073709551615\n"
+		      "refused, no daemon: 4\n"
+		      "policy default: audit\n"
+		      "policy denied: 5\n"
+		      "policy would deny: 18446744073709551615\n"
+		      "policy rules: 100000\n"
+		      "policy reset: 2\n"
+		      "plaintext admitted: 7\n",
+		      "status with rules, resets, plaintext as text");
+		check(status_print, json,
+		      "{\"version\":\"0.1.0 \\\"dev\\\"\",\"daemon-attached\":true,"
+		      "\"handshake-timeout-ms\":10000,\"flows\":3,"
+		      "\"handshakes\":1099511627781,\"handshakes-failed\":2,"
+		      "\"config-changes\":18446744073709551615,"
+		      "\"refused-no-daemon\":4,\"policy-default\":\"audit\","
+		      "\"policy-denied\":5,"
+		      "\"policy-would-deny\":18446744073709551615,"
+		      "\"policy-rules\":100000,\"policy-reset\":2,"
+		      "\"plaintext-admitted\":7}\n",
+		      "status with rules, resets, plaintext as JSON");
+		pst.has_policy_rules = false;
+		pst.has_policy_reset = false;
+		pst.has_plaintext_admitted = false;
 		check(config_print, text,
 		      "handshake-timeout 10000\npolicy-default audit\n",
 		      "config with the policy default as text, in config set form");
