@@ -24,7 +24,9 @@ check "status: JSON output with every field" bash -c '
 		(.\"config-changes\" | type) == \"number\" and
 		(.\"refused-no-daemon\" | type) == \"number\" and
 		.\"policy-default\" == \"allow\" and (.\"policy-denied\" | type) == \"number\" and
-		(.\"policy-would-deny\" | type) == \"number\" and length == 11"'
+		(.\"policy-would-deny\" | type) == \"number\" and
+		(.\"policy-rules\" | type) == \"number\" and (.\"policy-reset\" | type) == \"number\" and
+		(.\"plaintext-admitted\" | type) == \"number\" and length == 14"'
 
 check "status: -p is the same JSON, indented" bash -c '
 	[ "$(kmtls -p status | jq -c .)" = "$(kmtls -j status | jq -c .)" ] &&

@@ -60,8 +60,8 @@ check "identity show lists both identities, in the form add takes" bash -c '
 	[ "$(kmtls -j identity show | jq ".[] | select(.cgroup == \"/kmtls-nodaemon/client\") | .\"cgroup-id\"")" = \
 	  "$(stat -c %i /sys/fs/cgroup/kmtls-nodaemon/client)" ]'
 check "dest show lists both destinations, in the form add takes" bash -c '
-	out=$(kmtls dest show) && grep -qx "10.21.0.2:7000" <<<"$out" &&
-	grep -qx "\[fd21::2\]:7000" <<<"$out"'
+	out=$(kmtls dest show) && grep -qx "10.21.0.2:7000 mode strict" <<<"$out" &&
+	grep -qx "\[fd21::2\]:7000 mode strict" <<<"$out"'
 
 rm -f $PCAP
 refused() { kmtls -j status | jq '."refused-no-daemon"'; }
