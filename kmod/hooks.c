@@ -19,6 +19,12 @@
  * Fast Open) would put plaintext on the wire: it is refused the same way.
  * Everything else passes untouched.
  *
+ * A destination's mode (dest.c) can make it permissive (the server side
+ * admits plaintext clients, flow.c) or disabled (left alone here).  When
+ * the server's identity is known before the handshake (the destination
+ * declares it, or the server listens on this node), the policy judges the
+ * client's connect() here, and a denied one fails before its SYN leaves.
+ *
  * Hooks are registered in every network namespace (pods live in their
  * own); the configuration they consult is node-wide.
  */
@@ -66,26 +72,79 @@ static const struct tcphdr *kmtls_syn(const struct sk_buff *skb, int off,
 }
 
 /*
- * A destination that declares its servers' identity: the policy judges
- * the connection before its SYN leaves (client = this socket's identity).
- * A denial fails connect() with ECONNREFUSED, the only errno TCP hands
- * back from the first transmit, and no packet leaves.
+ * When the server's identity is known before the handshake, the policy
+ * judges the connection before its SYN leaves (client = this socket's
+ * identity, server = @server).  A denial fails connect() with
+ * ECONNREFUSED, the only errno TCP hands back from the first transmit, and
+ * no packet leaves.  Only a denial is counted: an allowed connection is
+ * judged again, and counted, at handshake-done.
  */
-static bool kmtls_client_denied(struct sock *sk, const char *want)
+static bool kmtls_client_denied(struct sock *sk, const char *server)
 {
 	char *local = kmtls_identity_dup(sk, GFP_ATOMIC);
+	u16 port = ntohs(sk->sk_dport);
 	bool would;
 	u8 v;
 
 	if (!local)
 		return true;
-	v = kmtls_policy_decide(local, want, ntohs(sk->sk_dport), true, &would);
+	v = kmtls_policy_decide(local, server, port, false, &would);
+	if (v == KMTLS_ACTION_DENY)
+		kmtls_policy_decide(local, server, port, true, &would);
 	kfree(local);
 	if (v == KMTLS_ACTION_DENY) {
 		atomic64_inc(&kmtls_stats.policy_denied);
 		return true;
 	}
 	return false;
+}
+
+/*
+ * The identity of the server a SYN to (@family, @daddr, dport) reaches when
+ * it listens on this node: in the one network namespace that owns @daddr
+ * (if several do, the answer is not certain and there is none), a meshed
+ * listener on the port.  A copy, or NULL.  Under RCU (the hook's).
+ */
+static char *kmtls_node_server_id(struct sock *sk, struct sk_buff *skb,
+				  const struct tcphdr *th, int family,
+				  const void *daddr)
+{
+	int doff = skb_transport_offset(skb) + __tcp_hdrlen(th);
+	u16 hnum = ntohs(sk->sk_dport);
+	struct net *net, *owner = NULL;
+	struct sock *lsk;
+
+	for_each_net_rcu(net) {
+		bool local;
+
+		if (family == AF_INET)
+			local = inet_addr_type(net, *(const __be32 *)daddr) ==
+				RTN_LOCAL;
+		else
+			local = ipv6_chk_addr(net, daddr, NULL, 0);
+		if (!local)
+			continue;
+		if (owner)
+			return NULL;
+		owner = net;
+	}
+	if (!owner)
+		return NULL;
+	if (family == AF_INET)
+		lsk = __inet_lookup_listener(owner,
+					     owner->ipv4.tcp_death_row.hashinfo,
+					     skb, doff, sk->sk_rcv_saddr,
+					     inet_sk(sk)->inet_sport,
+					     *(const __be32 *)daddr, hnum, 0, 0);
+	else
+		lsk = inet6_lookup_listener(owner,
+					    owner->ipv4.tcp_death_row.hashinfo,
+					    skb, doff, &sk->sk_v6_rcv_saddr,
+					    inet_sk(sk)->inet_sport, daddr, hnum,
+					    0, 0);
+	if (!lsk || !kmtls_identity_has(lsk))
+		return NULL;
+	return kmtls_identity_dup(lsk, GFP_ATOMIC);
 }
 
 static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
@@ -141,6 +200,17 @@ static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 	if (want && kmtls_client_denied(sk, want)) {
 		kfree(want);
 		return NF_DROP_ERR(-ECONNREFUSED);
+	}
+	/* A server on this node: its identity is known too.  (Only for the
+	 * decision: the server's proof is checked at handshake-done.)
+	 */
+	if (!want) {
+		char *node = kmtls_node_server_id(sk, skb, th, family, daddr);
+		bool denied = node && kmtls_client_denied(sk, node);
+
+		kfree(node);
+		if (denied)
+			return NF_DROP_ERR(-ECONNREFUSED);
 	}
 	/* The flow owns @want from here. */
 	if (kmtls_flow_client(sk, want))

@@ -155,8 +155,8 @@ u8 kmtls_policy_decide(const char *src, const char *dst, u16 port,
 int kmtls_policy_check(const char *src, const char *dst, u16 port,
 		       u32 repeat, bool *would_deny, u64 *elapsed_ns,
 		       struct netlink_ext_ack *extack);
-int kmtls_policy_add(struct nlattr **a, u32 portid, bool keep,
-		     struct kmtls_policy_result *res,
+int kmtls_policy_add(struct nlattr **a, bool stage, u32 hint, u32 portid,
+		     bool keep, struct kmtls_policy_result *res,
 		     struct netlink_ext_ack *extack);
 int kmtls_policy_del(struct nlattr **a, bool keep,
 		     struct kmtls_policy_result *res,

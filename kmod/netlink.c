@@ -46,6 +46,10 @@ static const struct nla_policy kmtls_policy_policy[KMTLS_A_POLICY_MAX + 1] = {
 	[KMTLS_A_POLICY_ACTION] = NLA_POLICY_RANGE(NLA_U8, 1, 3),
 	[KMTLS_A_POLICY_STAGE] = { .type = NLA_FLAG },
 	[KMTLS_A_POLICY_KEEP] = { .type = NLA_FLAG },
+	[KMTLS_A_POLICY_RULES] = { .type = NLA_U32 },
+	[KMTLS_A_POLICY_RULE] = { .type = NLA_NESTED,
+				  .nested_policy = kmtls_policy_policy,
+				  .len = KMTLS_A_POLICY_MAX },
 	[KMTLS_A_POLICY_PORT] = NLA_POLICY_MIN(NLA_U16, 1),
 	[KMTLS_A_POLICY_REPEAT] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							&kmtls_repeat_range),
@@ -493,15 +497,58 @@ static int kmtls_policy_reply(struct genl_info *info, u8 cmd,
 	return genlmsg_reply(msg, info);
 }
 
+/* A staged policy-add carrying its rules as nested rule attributes. */
+static int kmtls_nl_policy_stage_list(struct genl_info *info, u32 hint)
+{
+	struct nlattr *tb[KMTLS_A_POLICY_MAX + 1];
+	struct nlattr **a = info->attrs;
+	struct nlattr *nla;
+	int rem, ret;
+
+	if (a[KMTLS_A_POLICY_SRC] || a[KMTLS_A_POLICY_DST] ||
+	    a[KMTLS_A_POLICY_ACTION] || a[KMTLS_A_POLICY_PORT_MIN] ||
+	    a[KMTLS_A_POLICY_PORT_MAX]) {
+		GENL_SET_ERR_MSG(info, "give rules either nested or at the top, not both");
+		return -EINVAL;
+	}
+	nlmsg_for_each_attr(nla, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(nla) != KMTLS_A_POLICY_RULE)
+			continue;
+		ret = nla_parse_nested(tb, KMTLS_A_POLICY_MAX, nla,
+				       kmtls_policy_policy, info->extack);
+		if (!ret)
+			ret = kmtls_policy_add(tb, true, hint, info->snd_portid,
+					       false, NULL, info->extack);
+		if (ret) {
+			/* Point at the rule, if nothing inside it is named. */
+			if (info->extack && !info->extack->bad_attr)
+				info->extack->bad_attr = nla;
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static int kmtls_nl_policy_add(struct sk_buff *skb, struct genl_info *info)
 {
 	struct kmtls_policy_result res = {};
-	bool keep = nla_get_flag(info->attrs[KMTLS_A_POLICY_KEEP]);
+	struct nlattr **a = info->attrs;
+	bool keep = nla_get_flag(a[KMTLS_A_POLICY_KEEP]);
+	bool stage = nla_get_flag(a[KMTLS_A_POLICY_STAGE]);
+	u32 hint = a[KMTLS_A_POLICY_RULES] ?
+		   nla_get_u32(a[KMTLS_A_POLICY_RULES]) : 0;
 	int ret;
 
-	ret = kmtls_policy_add(info->attrs, info->snd_portid, keep, &res,
+	if (a[KMTLS_A_POLICY_RULE]) {
+		if (stage)
+			return kmtls_nl_policy_stage_list(info, hint);
+		NL_SET_ERR_MSG_ATTR(info->extack, a[KMTLS_A_POLICY_RULE],
+				    "nested rules are only for staging");
+		return -EINVAL;
+	}
+	ret = kmtls_policy_add(a, stage, hint, info->snd_portid, keep, &res,
 			       info->extack);
-	if (ret || info->attrs[KMTLS_A_POLICY_STAGE])
+	if (ret || stage)
 		return ret;
 	return kmtls_policy_reply(info, KMTLS_CMD_POLICY_ADD, &res, false);
 }

@@ -12,17 +12,24 @@
  *
  * A pattern is "*", "spiffe://TD/" + "*", "spiffe://TD/PATH/" + "*" or an
  * exact ID; in its key form a prefix (up to and including a '/') plus
- * "wildcard", or the whole ID.  A rule set keeps its rules in one hash
- * table keyed by the pair (src key, dst key).  A decision enumerates the
- * keys an ID can match (the ID, each '/'-prefix as a wildcard, "*") on both
- * sides and looks each pair up: its cost depends on the IDs' depth, never
- * on the number of rules.  A second table counts, per dst key, the allow
- * and audit rules that name it.  A client without an identity (a
+ * "wildcard", or the whole ID.  A rule set has two resizable hash tables
+ * (rhltable, so chains stay short at any size):
+ *
+ *   - keys: every key some rule uses, with how many rules use it as src
+ *     and as dst, and how many allow and audit rules name it;
+ *   - rules: the rules, by the hash of their pair (src key, dst key).
+ *
+ * A decision enumerates the keys an ID can match (the ID, each '/'-prefix
+ * as a wildcard, "*": at most 18) on both sides, keeps those the keys
+ * table has, and looks up only the pairs of those: its cost depends on
+ * the IDs' depth and on which keys rules use, never on the number of
+ * rules.  Every rule is also on one of a fixed number of lists, which
+ * dumps walk and resume by position.  A client without an identity (a
  * plaintext client a permissive destination admitted) matches only "*".
  *
  * Sets: readers take one rcu_dereference() of the current set, so a
  * connection is judged entirely by one set.  add and del change the
- * current set in place (RCU hash lists); policy-commit swaps in the set a
+ * current set in place, one rule at a time; policy-commit swaps in the set a
  * netlink socket staged (policy-add with stage) and frees the old one
  * after a grace period.  A staged set is dropped when its socket closes.
  * After every change of the current set, established flows are judged
@@ -39,6 +46,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rculist.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/kmtls.h>
@@ -48,8 +56,7 @@
 
 #define KMTLS_RULES_MAX		1048576
 #define KMTLS_KEYS_MAX		18	/* the ID, 16 prefixes, "*" */
-#define KMTLS_RULE_BITS		16
-#define KMTLS_NAMED_BITS	12
+#define KMTLS_DUMP_BITS		12
 #define KMTLS_STAGES_MAX	16
 
 struct kmtls_key {
@@ -64,7 +71,8 @@ struct kmtls_key {
  * given, follow the struct: src at pat, dst at pat + src_size.
  */
 struct kmtls_rule {
-	struct hlist_node node;
+	struct rhlist_head node;	/* in rules, by hash */
+	struct hlist_node dump;		/* in dump[], by hash */
 	struct rcu_head rcu;
 	atomic64_t hits;
 	u32 hash;
@@ -76,11 +84,17 @@ struct kmtls_rule {
 	char pat[];
 };
 
-/* How many allow and audit rules of a set name a dst key. */
-struct kmtls_named {
-	struct hlist_node node;
+/*
+ * A key some rule of the set uses: how many rules have it as src and as
+ * dst, and how many allow and audit rules name it (as dst).  Decisions
+ * look up the keys of both IDs here first and probe only the rule pairs
+ * whose keys exist, so a probe that cannot hit costs one lookup, not six.
+ */
+struct kmtls_pkey {
+	struct rhlist_head node;
 	struct rcu_head rcu;
-	u32 hash;
+	u32 hash;			/* kmtls_key_hash() */
+	u32 as_src, as_dst;
 	u32 allow, audit;
 	atomic64_t denied, would_deny;	/* implicit decisions */
 	bool wild;
@@ -90,8 +104,35 @@ struct kmtls_named {
 
 struct kmtls_pset {
 	unsigned int count;
-	struct hlist_head rules[1 << KMTLS_RULE_BITS];
-	struct hlist_head named[1 << KMTLS_NAMED_BITS];
+	struct rhltable rules;
+	struct rhltable keys;
+	struct hlist_head dump[1 << KMTLS_DUMP_BITS];
+};
+
+/*
+ * Both tables are keyed by the 32-bit jhash the structs carry (equal hashes
+ * share a list), which is already well spread: the table's hash only mixes
+ * in its seed.
+ */
+static u32 kmtls_hashfn(const void *data, u32 len, u32 seed)
+{
+	return *(const u32 *)data ^ seed;
+}
+
+static const struct rhashtable_params kmtls_rule_params = {
+	.key_len = sizeof(u32),
+	.key_offset = offsetof(struct kmtls_rule, hash),
+	.head_offset = offsetof(struct kmtls_rule, node),
+	.hashfn = kmtls_hashfn,
+	.automatic_shrinking = true,
+};
+
+static const struct rhashtable_params kmtls_pkey_params = {
+	.key_len = sizeof(u32),
+	.key_offset = offsetof(struct kmtls_pkey, hash),
+	.head_offset = offsetof(struct kmtls_pkey, node),
+	.hashfn = kmtls_hashfn,
+	.automatic_shrinking = true,
 };
 
 /* A netlink socket's staged set, until it commits or closes. */
@@ -187,25 +228,17 @@ static bool kmtls_key_eq(const char *p, u16 len, bool wild,
 	return len == k->len && wild == k->wild && !memcmp(p, k->p, len);
 }
 
-static struct hlist_head *kmtls_rule_bucket(struct kmtls_pset *s, u32 h)
+/* Under RCU. */
+static struct kmtls_pkey *kmtls_pkey_find(struct kmtls_pset *s,
+					  const struct kmtls_key *k, u32 h)
 {
-	return &s->rules[hash_32(h, KMTLS_RULE_BITS)];
-}
+	struct rhlist_head *list, *pos;
+	struct kmtls_pkey *pk;
 
-static struct hlist_head *kmtls_named_bucket(struct kmtls_pset *s, u32 h)
-{
-	return &s->named[hash_32(h, KMTLS_NAMED_BITS)];
-}
-
-static struct kmtls_named *kmtls_named_find(struct kmtls_pset *s,
-					    const struct kmtls_key *k, u32 h)
-{
-	struct kmtls_named *nm;
-
-	hlist_for_each_entry_rcu(nm, kmtls_named_bucket(s, h), node,
-				 lockdep_is_held(&kmtls_policy_lock))
-		if (nm->hash == h && kmtls_key_eq(nm->key, nm->len, nm->wild, k))
-			return nm;
+	list = rhltable_lookup(&s->keys, &h, kmtls_pkey_params);
+	rhl_for_each_entry_rcu(pk, pos, list, node)
+		if (kmtls_key_eq(pk->key, pk->len, pk->wild, k))
+			return pk;
 	return NULL;
 }
 
@@ -218,26 +251,45 @@ static u8 kmtls_pset_decide(struct kmtls_pset *s, const char *src,
 			    bool *would_deny)
 {
 	struct kmtls_key sk[KMTLS_KEYS_MAX], dk[KMTLS_KEYS_MAX];
+	struct kmtls_pkey *dpk[KMTLS_KEYS_MAX];
 	u32 sh[KMTLS_KEYS_MAX], dh[KMTLS_KEYS_MAX];
 	struct kmtls_rule *r, *deny = NULL, *allow = NULL;
-	struct kmtls_named *named_allow = NULL, *named_audit = NULL;
-	int ns, nd, i, j;
+	struct kmtls_pkey *pk, *named_allow = NULL, *named_audit = NULL;
+	struct rhlist_head *list, *pos;
+	int ns, nd, i, j, n;
 	u8 def;
 
 	*would_deny = false;
-	ns = kmtls_id_keys(src, sk);
-	nd = kmtls_id_keys(dst, dk);
-	for (i = 0; i < ns; i++)
-		sh[i] = kmtls_key_hash(&sk[i]);
-	for (j = 0; j < nd; j++)
-		dh[j] = kmtls_key_hash(&dk[j]);
+	/* The keys of each ID that some rule uses, most specific first. */
+	n = kmtls_id_keys(src, sk);
+	for (i = 0, ns = 0; i < n; i++) {
+		u32 h = kmtls_key_hash(&sk[i]);
+
+		pk = kmtls_pkey_find(s, &sk[i], h);
+		if (pk && READ_ONCE(pk->as_src)) {
+			sk[ns] = sk[i];
+			sh[ns++] = h;
+		}
+	}
+	n = kmtls_id_keys(dst, dk);
+	for (j = 0, nd = 0; j < n; j++) {
+		u32 h = kmtls_key_hash(&dk[j]);
+
+		pk = kmtls_pkey_find(s, &dk[j], h);
+		if (pk && READ_ONCE(pk->as_dst)) {
+			dk[nd] = dk[j];
+			dpk[nd] = pk;
+			dh[nd++] = h;
+		}
+	}
 
 	for (i = 0; i < ns && !deny; i++) {
 		for (j = 0; j < nd && !deny; j++) {
 			u32 h = jhash_2words(sh[i], dh[j], 0);
 
-			hlist_for_each_entry_rcu(r, kmtls_rule_bucket(s, h), node) {
-				if (r->hash != h || port < r->port_min ||
+			list = rhltable_lookup(&s->rules, &h, kmtls_rule_params);
+			rhl_for_each_entry_rcu(r, pos, list, node) {
+				if (port < r->port_min ||
 				    port > r->port_max ||
 				    !kmtls_key_eq(kmtls_rule_src(r), r->src_len,
 						  r->src_wild, &sk[i]) ||
@@ -259,12 +311,10 @@ static u8 kmtls_pset_decide(struct kmtls_pset *s, const char *src,
 		return deny ? KMTLS_ACTION_DENY : KMTLS_ACTION_ALLOW;
 	}
 	for (j = 0; j < nd; j++) {
-		struct kmtls_named *nm = kmtls_named_find(s, &dk[j], dh[j]);
-
-		if (nm && nm->allow && !named_allow)
-			named_allow = nm;
-		if (nm && nm->audit && !named_audit)
-			named_audit = nm;
+		if (READ_ONCE(dpk[j]->allow) && !named_allow)
+			named_allow = dpk[j];
+		if (READ_ONCE(dpk[j]->audit) && !named_audit)
+			named_audit = dpk[j];
 	}
 	if (named_allow) {
 		if (count)
@@ -330,83 +380,152 @@ int kmtls_policy_check(const char *src, const char *dst, u16 port,
 	return v;
 }
 
-static struct kmtls_pset *kmtls_pset_new(void)
+/* A new, empty set, its tables sized for about @hint rules. */
+static struct kmtls_pset *kmtls_pset_new(u32 hint)
 {
-	return kvzalloc(sizeof(struct kmtls_pset), GFP_KERNEL);
+	struct kmtls_pset *s = kvzalloc(sizeof(*s), GFP_KERNEL);
+	struct rhashtable_params rp = kmtls_rule_params;
+	struct rhashtable_params kp = kmtls_pkey_params;
+
+	if (!s)
+		return NULL;
+	rp.nelem_hint = min_t(u32, hint, U16_MAX);
+	kp.nelem_hint = rp.nelem_hint;
+	if (rhltable_init(&s->rules, &rp)) {
+		kvfree(s);
+		return NULL;
+	}
+	if (rhltable_init(&s->keys, &kp)) {
+		rhltable_destroy(&s->rules);
+		kvfree(s);
+		return NULL;
+	}
+	return s;
 }
 
-/* Free a set no reader can see any more. */
+/* rhltable_free_and_destroy() hands over each object. */
+static void kmtls_pkey_free(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+/* Free a set no reader can see any more.  Process context. */
 static void kmtls_pset_free(struct kmtls_pset *s)
 {
-	struct kmtls_named *nm;
 	struct kmtls_rule *r;
 	struct hlist_node *tmp;
 	unsigned int i;
 
 	if (!s)
 		return;
-	for (i = 0; i < ARRAY_SIZE(s->rules); i++) {
-		hlist_for_each_entry_safe(r, tmp, &s->rules[i], node)
+	rhltable_destroy(&s->rules);
+	rhltable_free_and_destroy(&s->keys, kmtls_pkey_free, NULL);
+	for (i = 0; i < ARRAY_SIZE(s->dump); i++) {
+		hlist_for_each_entry_safe(r, tmp, &s->dump[i], dump)
 			kfree(r);
-		if (!(i & 255))
-			cond_resched();
+		cond_resched();
 	}
-	for (i = 0; i < ARRAY_SIZE(s->named); i++)
-		hlist_for_each_entry_safe(nm, tmp, &s->named[i], node)
-			kfree(nm);
 	kvfree(s);
 }
 
-/* Count a rule in (or out of) the names of its dst key. */
-static int kmtls_named_account(struct kmtls_pset *s,
-			       const struct kmtls_rule *r, int delta)
+/*
+ * Count a use of key @k in (@delta 1) or out of (-1) the key table: as
+ * src (@what 0), as dst (1), or as the name of an allow or audit rule's
+ * destination (2: @action says which).  Readers see the counts change one
+ * at a time (READ_ONCE).
+ */
+enum { KMTLS_USE_SRC, KMTLS_USE_DST, KMTLS_USE_NAME };
+
+static int kmtls_pkey_account(struct kmtls_pset *s, const struct kmtls_key *k,
+			      int what, u8 action, int delta)
 {
-	struct kmtls_key k = { kmtls_rule_dst(r), r->dst_len, r->dst_wild };
-	u32 h = kmtls_key_hash(&k);
-	struct kmtls_named *nm;
+	u32 h = kmtls_key_hash(k);
+	struct kmtls_pkey *pk;
 
 	lockdep_assert_held(&kmtls_policy_lock);
-	if (r->action == KMTLS_ACTION_DENY)
-		return 0;
-	nm = kmtls_named_find(s, &k, h);
-	if (!nm) {
-		if (delta < 0)
+	rcu_read_lock();
+	pk = kmtls_pkey_find(s, k, h);
+	rcu_read_unlock();
+	if (!pk) {
+		int err;
+
+		if (delta < 0 || what == KMTLS_USE_NAME)
 			return 0;
-		nm = kzalloc(struct_size(nm, key, k.len + 1), GFP_KERNEL);
-		if (!nm)
+		pk = kzalloc(struct_size(pk, key, k->len + 1), GFP_KERNEL);
+		if (!pk)
 			return -ENOMEM;
-		nm->hash = h;
-		nm->wild = k.wild;
-		nm->len = k.len;
-		memcpy(nm->key, k.p, k.len);
-		hlist_add_head_rcu(&nm->node, kmtls_named_bucket(s, h));
+		pk->hash = h;
+		pk->wild = k->wild;
+		pk->len = k->len;
+		memcpy(pk->key, k->p, k->len);
+		err = rhltable_insert(&s->keys, &pk->node, kmtls_pkey_params);
+		if (err) {
+			kfree(pk);
+			return err;
+		}
 	}
-	if (r->action == KMTLS_ACTION_ALLOW)
-		nm->allow += delta;
-	else
-		nm->audit += delta;
-	if (!nm->allow && !nm->audit) {
-		hlist_del_rcu(&nm->node);
-		kfree_rcu(nm, rcu);
+	if (what == KMTLS_USE_SRC)
+		WRITE_ONCE(pk->as_src, pk->as_src + delta);
+	else if (what == KMTLS_USE_DST)
+		WRITE_ONCE(pk->as_dst, pk->as_dst + delta);
+	else if (action == KMTLS_ACTION_ALLOW)
+		WRITE_ONCE(pk->allow, pk->allow + delta);
+	else if (action == KMTLS_ACTION_AUDIT)
+		WRITE_ONCE(pk->audit, pk->audit + delta);
+	if (!pk->as_src && !pk->as_dst) {
+		rhltable_remove(&s->keys, &pk->node, kmtls_pkey_params);
+		kfree_rcu(pk, rcu);
 	}
 	return 0;
+}
+
+/* Count both keys of @r as used (@delta 1) or no longer (-1). */
+static int kmtls_rule_use(struct kmtls_pset *s, const struct kmtls_rule *r,
+			  int delta)
+{
+	struct kmtls_key sk = { kmtls_rule_src(r), r->src_len, r->src_wild };
+	struct kmtls_key dk = { kmtls_rule_dst(r), r->dst_len, r->dst_wild };
+	int err;
+
+	err = kmtls_pkey_account(s, &sk, KMTLS_USE_SRC, r->action, delta);
+	if (err)
+		return err;
+	err = kmtls_pkey_account(s, &dk, KMTLS_USE_DST, r->action, delta);
+	if (err)
+		kmtls_pkey_account(s, &sk, KMTLS_USE_SRC, r->action, -delta);
+	return err;
+}
+
+/* An allow or audit rule @r names its destination (@delta 1) or not (-1). */
+static void kmtls_rule_name(struct kmtls_pset *s, const struct kmtls_rule *r,
+			    int delta)
+{
+	struct kmtls_key dk = { kmtls_rule_dst(r), r->dst_len, r->dst_wild };
+
+	kmtls_pkey_account(s, &dk, KMTLS_USE_NAME, r->action, delta);
 }
 
 static struct kmtls_rule *kmtls_rule_find(struct kmtls_pset *s,
 					  const struct kmtls_rule *want)
 {
-	struct kmtls_rule *r;
+	struct rhlist_head *list, *pos;
+	struct kmtls_rule *r, *found = NULL;
 
 	lockdep_assert_held(&kmtls_policy_lock);
-	hlist_for_each_entry(r, kmtls_rule_bucket(s, want->hash), node)
-		if (r->hash == want->hash && r->action == want->action &&
+	rcu_read_lock();
+	list = rhltable_lookup(&s->rules, &want->hash, kmtls_rule_params);
+	rhl_for_each_entry_rcu(r, pos, list, node)
+		if (r->action == want->action &&
 		    r->port_min == want->port_min &&
 		    r->port_max == want->port_max &&
 		    r->src_size == want->src_size &&
 		    !strcmp(kmtls_rule_src(r), kmtls_rule_src(want)) &&
-		    !strcmp(kmtls_rule_dst(r), kmtls_rule_dst(want)))
-			return r;
-	return NULL;
+		    !strcmp(kmtls_rule_dst(r), kmtls_rule_dst(want))) {
+			found = r;
+			break;
+		}
+	rcu_read_unlock();
+	return found;
 }
 
 /* Build a rule from netlink attributes (validated by the policy). */
@@ -484,10 +603,21 @@ static int kmtls_pset_add(struct kmtls_pset *s, struct kmtls_rule *r,
 		NL_SET_ERR_MSG(extack, "too many rules");
 		return -ENOSPC;
 	}
-	ret = kmtls_named_account(s, r, 1);
+	/*
+	 * In an order that gives each decision made meanwhile the old or the
+	 * new answer: the keys first (they only let decisions probe), then
+	 * the rule, then its name (which denies what the rule does not allow).
+	 */
+	ret = kmtls_rule_use(s, r, 1);
 	if (ret)
 		return ret;
-	hlist_add_head_rcu(&r->node, kmtls_rule_bucket(s, r->hash));
+	ret = rhltable_insert(&s->rules, &r->node, kmtls_rule_params);
+	if (ret) {
+		kmtls_rule_use(s, r, -1);
+		return ret;
+	}
+	kmtls_rule_name(s, r, 1);
+	hlist_add_head_rcu(&r->dump, &s->dump[hash_32(r->hash, KMTLS_DUMP_BITS)]);
 	s->count++;
 	return 0;
 }
@@ -504,7 +634,7 @@ static struct kmtls_stage *kmtls_stage_find(u32 portid)
 }
 
 /* The set @portid stages into, created on its first staged rule. */
-static struct kmtls_pset *kmtls_stage_set(u32 portid,
+static struct kmtls_pset *kmtls_stage_set(u32 portid, u32 hint,
 					  struct netlink_ext_ack *extack)
 {
 	struct kmtls_stage *st = kmtls_stage_find(portid);
@@ -518,7 +648,7 @@ static struct kmtls_pset *kmtls_stage_set(u32 portid,
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return ERR_PTR(-ENOMEM);
-	st->set = kmtls_pset_new();
+	st->set = kmtls_pset_new(hint);
 	if (!st->set) {
 		kfree(st);
 		return ERR_PTR(-ENOMEM);
@@ -551,19 +681,23 @@ static void kmtls_policy_changed(bool keep, struct kmtls_policy_result *res)
 	kmtls_flow_rejudge(keep, res);
 }
 
-int kmtls_policy_add(struct nlattr **a, u32 portid, bool keep,
-		     struct kmtls_policy_result *res,
+/*
+ * Add the rule @a describes: to the set @portid stages (@stage; @hint:
+ * about how many rules it will hold, used when it is created), or to the
+ * current set, then judge established flows again.
+ */
+int kmtls_policy_add(struct nlattr **a, bool stage, u32 hint, u32 portid,
+		     bool keep, struct kmtls_policy_result *res,
 		     struct netlink_ext_ack *extack)
 {
 	struct kmtls_rule *r = kmtls_rule_parse(a, extack);
-	bool stage = a[KMTLS_A_POLICY_STAGE];
 	struct kmtls_pset *s;
 	int ret;
 
 	if (IS_ERR(r))
 		return PTR_ERR(r);
 	mutex_lock(&kmtls_policy_lock);
-	s = stage ? kmtls_stage_set(portid, extack) : kmtls_pset_cur();
+	s = stage ? kmtls_stage_set(portid, hint, extack) : kmtls_pset_cur();
 	ret = IS_ERR(s) ? PTR_ERR(s) : kmtls_pset_add(s, r, extack);
 	if (!ret) {
 		r = NULL;
@@ -589,8 +723,11 @@ int kmtls_policy_del(struct nlattr **a, bool keep,
 	s = kmtls_pset_cur();
 	r = kmtls_rule_find(s, want);
 	if (r) {
-		hlist_del_rcu(&r->node);
-		kmtls_named_account(s, r, -1);
+		/* The reverse order of kmtls_pset_add(). */
+		kmtls_rule_name(s, r, -1);
+		rhltable_remove(&s->rules, &r->node, kmtls_rule_params);
+		hlist_del_rcu(&r->dump);
+		kmtls_rule_use(s, r, -1);
 		s->count--;
 		kfree_rcu(r, rcu);
 		kmtls_policy_changed(keep, res);
@@ -625,7 +762,7 @@ int kmtls_policy_commit(u32 portid, bool keep, struct kmtls_policy_result *res)
 	struct kmtls_pset *s;
 
 	mutex_lock(&kmtls_policy_lock);
-	s = kmtls_stage_take(portid) ?: kmtls_pset_new();
+	s = kmtls_stage_take(portid) ?: kmtls_pset_new(0);
 	if (s)
 		kmtls_pset_swap(s, keep, res);
 	mutex_unlock(&kmtls_policy_lock);
@@ -634,7 +771,7 @@ int kmtls_policy_commit(u32 portid, bool keep, struct kmtls_policy_result *res)
 
 int kmtls_policy_flush(bool keep, struct kmtls_policy_result *res)
 {
-	struct kmtls_pset *s = kmtls_pset_new();
+	struct kmtls_pset *s = kmtls_pset_new(0);
 
 	if (!s)
 		return -ENOMEM;
@@ -686,9 +823,9 @@ int kmtls_policy_walk(unsigned long *pos,
 
 	rcu_read_lock();
 	s = rcu_dereference(kmtls_pset);
-	for (bkt = pos[0]; bkt < ARRAY_SIZE(s->rules); bkt++, pos[1] = 0) {
+	for (bkt = pos[0]; bkt < ARRAY_SIZE(s->dump); bkt++, pos[1] = 0) {
 		idx = 0;
-		hlist_for_each_entry_rcu(r, &s->rules[bkt], node) {
+		hlist_for_each_entry_rcu(r, &s->dump[bkt], dump) {
 			if (idx++ < pos[1])
 				continue;
 			ret = fill(arg, kmtls_rule_src(r), kmtls_rule_dst(r),
@@ -707,7 +844,7 @@ out:
 
 int kmtls_policy_init(void)
 {
-	struct kmtls_pset *s = kmtls_pset_new();
+	struct kmtls_pset *s = kmtls_pset_new(0);
 
 	if (!s)
 		return -ENOMEM;

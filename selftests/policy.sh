@@ -52,6 +52,8 @@ expect_err() {	# expect_err ERRNO CMD...: CMD prints "ERR ERRNO ..."
 	return 1
 }
 status() { kmtls -j status | jq -r ".\"$1\""; }
+# Connections the srv namespace accepted (TCP PassiveOpens).
+passive() { ip netns exec srv awk '/^Tcp:/ && !h { h = 1; for (i = 1; i <= NF; i++) c[$i] = i; next } /^Tcp:/ { print $c["PassiveOpens"] }' /proc/net/snmp; }
 
 modprobe kmtls 2>/dev/null || insmod /kmtls/kmtls.ko
 rm -rf $W && mkdir -p $W
@@ -73,15 +75,18 @@ run_in srv postgres socat -u TCP4-LISTEN:5433,reuseaddr,fork "OPEN:$SINK,append"
 wait_listen srv 2 ':543[23] '
 for _ in $(seq 50); do [ "$(status daemon-attached)" = true ] && break; sleep 0.1; done
 
-plan 54
+plan 55
 
 check "with no rule (default allow), billing reaches postgres" probe billing
 
 kmtls policy add src $TRIAGE dst $PG port 5432 action allow
 denied0=$(status policy-denied)
 check "only triage may reach postgres:5432: triage's data round-trips" probe triage
+po0=$(passive); hs0=$(status handshakes)
 check "... billing's connection is refused (ECONNREFUSED)" \
 	expect_err ECONNREFUSED probe billing
+check "... at connect(), on this node: no SYN reached postgres, no handshake ran" bash -c "
+	[ $(passive) = $po0 ] && [ $(status handshakes) = $hs0 ]"
 kmtls policy add src $TRIAGE dst $PG port 5433 action allow
 check "... and on the sink port, the server application read nothing from billing" \
 	bash -c "out=\$(run_in cli billing $T/tcpprobe 10.21.0.2 5433 10000); echo \$out;
@@ -290,7 +295,6 @@ kmtls dest del 10.21.0.2:5432-5433
 # ---- a destination that declares its identity ----------------------------
 kmtls dest add 10.21.0.2:5432-5433 identity "$PG"
 kmtls policy add src "$TRIAGE" dst "$PG" port 5432 action allow >/dev/null
-passive() { ip netns exec srv awk '/^Tcp:/ && !h { h = 1; for (i = 1; i <= NF; i++) c[$i] = i; next } /^Tcp:/ { print $c["PassiveOpens"] }' /proc/net/snmp; }
 po0=$(passive); hs0=$(status handshakes); den0=$(status policy-denied)
 check "declared identity: billing's connect() is refused at once (ECONNREFUSED)" \
 	expect_err ECONNREFUSED probe billing

@@ -413,6 +413,72 @@ TEST_F(rules, stage_then_commit)
 	nl_close(&a);
 }
 
+/* A nested rule attribute (strict validation wants NLA_F_NESTED). */
+static struct nlattr *rule_nest(struct nl_msg *m)
+{
+	return nlm_put_attr(m, KMTLS_A_POLICY_RULE | NLA_F_NESTED, NULL, 0);
+}
+
+/* Rules nested in one staged message: staged in order; the first bad one
+ * stops the message and the extack points into its nest.
+ */
+TEST_F(rules, nested_stage)
+{
+	struct nlattr *nest[3];
+	struct nl_sock a;
+	struct nl_msg m;
+	__u16 fam;
+	char *d;
+	int i;
+
+	open_family(_metadata, &a, &fam);
+	genl_req(&a, &m, fam, KMTLS_CMD_POLICY_ADD, KMTLS_FAMILY_VERSION);
+	nlm_put_attr(&m, KMTLS_A_POLICY_STAGE, NULL, 0);
+	nlm_put_u32(&m, KMTLS_A_POLICY_RULES, 3);
+	for (i = 0; i < 3; i++) {
+		nest[i] = rule_nest(&m);
+		nlm_put_strz(&m, KMTLS_A_POLICY_SRC, i == 1 ? "bad id" : TRIAGE);
+		nlm_put_strz(&m, KMTLS_A_POLICY_DST, i == 2 ? BILLING : PG);
+		nlm_put_u8(&m, KMTLS_A_POLICY_ACTION, KMTLS_ACTION_ALLOW);
+		nlm_nest_end(&m, nest[i]);
+	}
+	EXPECT_EQ(-EINVAL, transact(&a, &m));
+	ASSERT_TRUE(reply.has_offs) TH_LOG("no offset in the extack");
+	EXPECT_TRUE(reply.offs >= (__u32)((char *)nest[1] - (char *)m.buf) &&
+		    reply.offs < (__u32)((char *)nest[2] - (char *)m.buf))
+		TH_LOG("offset %u is not inside the second rule", reply.offs);
+	/* The first rule was staged, the third never was. */
+	ASSERT_EQ(0, commit(&a, fam));
+	EXPECT_EQ(1, reply_attr(KMTLS_A_POLICY_RULES));
+	d = dump_rules(&self->sk, self->family);
+	EXPECT_STREQ(TRIAGE " " PG " 1-65535 1 0", d);
+	free(d);
+
+	/* Nested rules are for staging only, and not mixed with a top rule. */
+	genl_req(&a, &m, fam, KMTLS_CMD_POLICY_ADD, KMTLS_FAMILY_VERSION);
+	nest[0] = rule_nest(&m);
+	nlm_put_strz(&m, KMTLS_A_POLICY_SRC, TRIAGE);
+	nlm_put_strz(&m, KMTLS_A_POLICY_DST, BILLING);
+	nlm_put_u8(&m, KMTLS_A_POLICY_ACTION, KMTLS_ACTION_ALLOW);
+	nlm_nest_end(&m, nest[0]);
+	EXPECT_EQ(-EINVAL, transact(&a, &m));
+	EXPECT_NE(NULL, strstr(reply.msg, "only for staging"));
+	genl_req(&a, &m, fam, KMTLS_CMD_POLICY_ADD, KMTLS_FAMILY_VERSION);
+	nlm_put_attr(&m, KMTLS_A_POLICY_STAGE, NULL, 0);
+	nlm_put_strz(&m, KMTLS_A_POLICY_SRC, TRIAGE);
+	nest[0] = rule_nest(&m);
+	nlm_put_strz(&m, KMTLS_A_POLICY_SRC, TRIAGE);
+	nlm_put_strz(&m, KMTLS_A_POLICY_DST, BILLING);
+	nlm_put_u8(&m, KMTLS_A_POLICY_ACTION, KMTLS_ACTION_ALLOW);
+	nlm_nest_end(&m, nest[0]);
+	EXPECT_EQ(-EINVAL, transact(&a, &m));
+	EXPECT_NE(NULL, strstr(reply.msg, "not both"));
+	nl_close(&a);
+	d = dump_rules(&self->sk, self->family);
+	EXPECT_STREQ(TRIAGE " " PG " 1-65535 1 0", d);
+	free(d);
+}
+
 /* A socket's staged set goes when the socket closes: at most STAGES_MAX
  * sockets stage at once, and closing them frees their places.
  */

@@ -452,6 +452,7 @@ int policy_check(struct kmtls_ctx *ctx, int argc, char **argv);
 #define RESTORE_MAX_ERRORS	20
 /* Messages per batch, and bytes (below any sane socket send buffer). */
 #define RESTORE_BATCH_MSGS	128
+#define RESTORE_MSG_RULES	64
 #define RESTORE_BATCH_BYTES	(64 * 1024)
 
 /* The rules of a file, with their line numbers.  Everything is owned;
@@ -482,7 +483,17 @@ struct policy_batch {
 		uint32_t index;	/* 0..n-1 */
 		struct kmtls_nl_err err;
 	} errs[RESTORE_MAX_ERRORS];	/* the first nerr of them */
+	/* Each message carries rules nested, from the batch's rule first[i]
+	 * on; nest_off: where each rule's nest starts in its message. */
+	uint32_t first[RESTORE_BATCH_MSGS];
+	uint16_t nrules[RESTORE_BATCH_MSGS];
+	uint32_t nest_off[RESTORE_BATCH_MSGS][RESTORE_MSG_RULES];
 };
+/* The batch's rule that message msg's error err is about: the one whose
+ * nest holds the attribute the kernel pointed at (else the message's
+ * first). */
+size_t policy_batch_rule(const struct policy_batch *b, uint32_t msg,
+			 const struct kmtls_nl_err *err);
 /*
  * Take a received buffer of messages into b: errors for messages of the
  * batch are recorded, the answer to the last message ends it; other

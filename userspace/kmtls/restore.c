@@ -18,12 +18,15 @@
  *
  *  1. Every line is read and checked first.  Any mistake: "FILE:LINE:
  *     message" for each (at most RESTORE_MAX_ERRORS), exit 1, nothing sent.
- *  2. Each rule goes to the kernel as POLICY_ADD with STAGE, in batches of
- *     RESTORE_BATCH_MSGS messages (at most RESTORE_BATCH_BYTES) per
- *     sendmsg().  Only the last message of a batch asks for an ACK: the
+ *  2. The rules go to the kernel as POLICY_ADD with STAGE, each message
+ *     carrying up to RESTORE_MSG_RULES of them as nested RULE attributes
+ *     (the first message also RULES, the count, so the kernel sizes its
+ *     tables once), in batches of up to RESTORE_BATCH_MSGS messages (at
+ *     most RESTORE_BATCH_BYTES) per sendmsg().  Only the last message of a batch asks for an ACK: the
  *     kernel answers the others only when they fail, and the ACK says the
  *     whole batch was handled.  The answers are drained after each batch.
- *  3. A rule the kernel refused: "FILE:LINE: <its message>", exit 1.  The
+ *  3. A rule the kernel refused: "FILE:LINE: <its message>", exit 1 (the
+ *     kernel stops at it and points into its nest; that finds the line).  The
  *     socket closes without a commit, so the staged rules are dropped and
  *     the current set never changed.
  *  4. POLICY_COMMIT (with KEEP if asked) swaps the staged set in; its reply
@@ -265,6 +268,19 @@ static int batch_wait(struct kmtls_ctx *ctx, struct kmtls_nl *nl,
 	return EXIT_OK;
 }
 
+size_t policy_batch_rule(const struct policy_batch *b, uint32_t msg,
+			 const struct kmtls_nl_err *err)
+{
+	size_t r = b->first[msg];
+	uint16_t i;
+
+	if (err->has_bad_attr)
+		for (i = 1; i < b->nrules[msg]; i++)
+			if (err->bad_attr_off >= b->nest_off[msg][i])
+				r = b->first[msg] + i;
+	return r;
+}
+
 /* Report the rules of batch b (starting at rule first) that failed. */
 static int batch_errors(struct kmtls_ctx *ctx, const char *name,
 			const struct policy_file *pf, size_t first,
@@ -277,12 +293,44 @@ static int batch_errors(struct kmtls_ctx *ctx, const char *name,
 	if (b->errs[0].err.err == -EPERM)
 		return nl_error(ctx, &b->errs[0].err);
 	for (i = 0; i < shown; i++)
-		line_error(ctx, name, pf->line[first + b->errs[i].index],
+		line_error(ctx, name,
+			   pf->line[first + policy_batch_rule(b, b->errs[i].index,
+							      &b->errs[i].err)],
 			   &b->errs[i].err);
 	if (b->nerr > shown)
-		fprintf(ctx->err, "%s: %zu more rules refused\n", name,
+		fprintf(ctx->err, "%s: %zu more requests refused\n", name,
 			b->nerr - shown);
 	return EXIT_FAIL;
+}
+
+/*
+ * Fill the message nlh with rules of pf from rule first + *k on (nested,
+ * at most RESTORE_MSG_RULES, as many as fit), recording them in message
+ * m of b.  0, or -1 when not even one rule fits.
+ */
+static int fill_message(struct nlmsghdr *nlh, const struct policy_file *pf,
+			size_t first, size_t *k, struct policy_batch *b,
+			uint32_t m)
+{
+	struct nlattr *nest;
+	uint16_t n = 0;
+
+	b->first[m] = (uint32_t)*k;
+	while (first + *k < pf->n && n < RESTORE_MSG_RULES) {
+		nest = mnl_attr_nest_start_check(nlh, KMTLS_NL_TX_SIZE,
+						 KMTLS_A_POLICY_RULE);
+		if (!nest)
+			break;
+		if (!policy_put(nlh, &pf->v[first + *k])) {
+			mnl_attr_nest_cancel(nlh, nest);
+			break;
+		}
+		mnl_attr_nest_end(nlh, nest);
+		b->nest_off[m][n++] = (uint32_t)((uint8_t *)nest - (uint8_t *)nlh);
+		(*k)++;
+	}
+	b->nrules[m] = n;
+	return n ? 0 : -1;
 }
 
 /* Stage every rule of pf, batch by batch; EXIT_OK or EXIT_FAIL. */
@@ -294,7 +342,7 @@ static int stage_all(struct kmtls_ctx *ctx, struct kmtls_nl *nl,
 	struct policy_batch *b = malloc(sizeof(*b));
 	struct kmtls_nl_err err;
 	struct nlmsghdr *nlh;
-	size_t first, len;
+	size_t first, len, k;
 	int ret = EXIT_OK;
 
 	if (!tx || !rx || !b) {
@@ -302,23 +350,31 @@ static int stage_all(struct kmtls_ctx *ctx, struct kmtls_nl *nl,
 		ret = EXIT_FAIL;
 		goto out;
 	}
-	for (first = 0; first < pf->n; first += b->n) {
+	for (first = 0; first < pf->n; first += k) {
 		*b = (struct policy_batch){ 0 };
 		len = 0;
+		k = 0;
 		nlh = NULL;
 		/* One message is at most KMTLS_NL_TX_SIZE bytes. */
-		while (first + b->n < pf->n && b->n < RESTORE_BATCH_MSGS &&
+		while (first + k < pf->n && b->n < RESTORE_BATCH_MSGS &&
 		       RESTORE_BATCH_BYTES - len >= KMTLS_NL_TX_SIZE) {
 			nlh = kmtls_nl_msg_init(nl, tx + len,
 						KMTLS_CMD_POLICY_ADD, 0);
 			if (b->n == 0)
 				b->seq0 = nlh->nlmsg_seq;
-			if (!policy_put(nlh, &pf->v[first + b->n]) ||
-			    !mnl_attr_put_check(nlh, KMTLS_NL_TX_SIZE,
-						KMTLS_A_POLICY_STAGE, 0, NULL)) {
+			/* The first message says how many rules follow: the
+			 * kernel sizes the staged set's tables once.
+			 */
+			if (!mnl_attr_put_check(nlh, KMTLS_NL_TX_SIZE,
+						KMTLS_A_POLICY_STAGE, 0, NULL) ||
+			    (first + k == 0 &&
+			     !mnl_attr_put_u32_check(nlh, KMTLS_NL_TX_SIZE,
+						     KMTLS_A_POLICY_RULES,
+						     (uint32_t)pf->n)) ||
+			    fill_message(nlh, pf, first, &k, b, b->n)) {
 				fprintf(ctx->err,
 					"%s:%lu: patterns too long together for one request\n",
-					name, pf->line[first + b->n]);
+					name, pf->line[first + k]);
 				ret = EXIT_FAIL;
 				goto out;
 			}

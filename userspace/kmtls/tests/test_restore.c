@@ -410,6 +410,41 @@ static int run(char **argv, int argc, char **out, char **err)
 	return ret;
 }
 
+/* A refused rule is found from its message and the offset of its nest. */
+static void test_batch_rule(void)
+{
+	struct policy_batch *b = calloc(1, sizeof(*b));
+	struct kmtls_nl_err e = { 0 };
+
+	b->n = 2;
+	b->first[0] = 0;
+	b->nrules[0] = 3;
+	b->nest_off[0][0] = 28;
+	b->nest_off[0][1] = 120;
+	b->nest_off[0][2] = 220;
+	b->first[1] = 3;
+	b->nrules[1] = 2;
+	b->nest_off[1][0] = 28;
+	b->nest_off[1][1] = 130;
+	ok(policy_batch_rule(b, 0, &e) == 0,
+	   "batch rule: no offset, the message's first rule");
+	e.has_bad_attr = true;
+	e.bad_attr_off = 28;
+	ok(policy_batch_rule(b, 0, &e) == 0, "batch rule: the first nest itself");
+	e.bad_attr_off = 124;
+	ok(policy_batch_rule(b, 0, &e) == 1,
+	   "batch rule: an attribute inside the second nest");
+	e.bad_attr_off = 400;
+	ok(policy_batch_rule(b, 0, &e) == 2, "batch rule: inside the last nest");
+	e.bad_attr_off = 132;
+	ok(policy_batch_rule(b, 1, &e) == 4,
+	   "batch rule: the second message counts from its first rule");
+	e.bad_attr_off = 20;
+	ok(policy_batch_rule(b, 1, &e) == 3,
+	   "batch rule: an offset before the nests (a top-level attribute)");
+	free(b);
+}
+
 static void test_command(void)
 {
 	char path[] = "/tmp/kmtls-restore-XXXXXX";
@@ -461,6 +496,7 @@ int main(void)
 	test_show_round_trip();
 	test_many();
 	test_batch();
+	test_batch_rule();
 	test_command();
 	return tap_done();
 }
