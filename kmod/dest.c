@@ -209,7 +209,8 @@ int kmtls_dest_del(const struct kmtls_dest *d, struct netlink_ext_ack *extack)
  * addr, port), or 0 when none does.  @addr is 4 or 16 bytes in network
  * order; IPv4-mapped IPv6 addresses match IPv4 prefixes.  When @identity
  * is given it receives a copy of the destination's declared identity (or
- * NULL); the caller frees it.
+ * NULL); the caller frees it.  KMTLS_DEST_LOOKUP_NOMEM: the identity
+ * could not be copied (the caller must not mesh without it).
  */
 u8 kmtls_dest_lookup(int family, const void *addr, u16 port, char **identity,
 		     gfp_t gfp)
@@ -240,8 +241,8 @@ u8 kmtls_dest_lookup(int family, const void *addr, u16 port, char **identity,
 		mode = best->d.mode;
 		if (identity && best->d.identity) {
 			*identity = kstrdup(best->d.identity, gfp);
-			if (!*identity)
-				mode = KMTLS_DEST_MODE_STRICT;	/* no policy shortcut */
+			if (!*identity && mode != KMTLS_DEST_MODE_DISABLED)
+				mode = KMTLS_DEST_LOOKUP_NOMEM;
 		}
 	}
 	rcu_read_unlock();

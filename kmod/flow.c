@@ -643,7 +643,11 @@ static void kmtls_flow_work_fn(struct work_struct *work)
 		state = READ_ONCE(f->sk->sk_state);
 		if (state == TCP_SYN_SENT || state == TCP_SYN_RECV)
 			break;
-		if (state != TCP_ESTABLISHED) {
+		/* A permissive server's plaintext client may have sent its
+		 * request and its FIN already: the sniff decides.
+		 */
+		if (state != TCP_ESTABLISHED &&
+		    !(f->permissive && state == TCP_CLOSE_WAIT)) {
 			kmtls_flow_fail(f, kmtls_flow_conn_err(f->sk, 0) ?:
 					ECONNRESET);
 			break;
@@ -850,8 +854,10 @@ void kmtls_flow_rejudge(bool keep, struct kmtls_policy_result *res)
 	list_for_each_entry_rcu(f, &kmtls_flows_all, all) {
 		int phase = READ_ONCE(f->phase);
 
-		if ((phase == KMTLS_PHASE_HANDSHAKE ||
-		     phase == KMTLS_PHASE_ESTABLISHED) &&
+		/* CONNECTING too: a permissive server flow is admitted in
+		 * clear from that phase.
+		 */
+		if (phase != KMTLS_PHASE_FAILED &&
 		    refcount_inc_not_zero(&f->ref))
 			list_add_tail(&f->judge_node, &todo);
 	}
@@ -888,6 +894,7 @@ void kmtls_flow_rejudge(bool keep, struct kmtls_policy_result *res)
 		tcp_abort(f->sk, ECONNRESET);
 		atomic64_inc(&kmtls_stats.policy_reset);
 		kmtls_flow_put(f);
+		cond_resched();
 	}
 }
 

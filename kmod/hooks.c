@@ -99,11 +99,14 @@ static bool kmtls_client_denied(struct sock *sk, const char *server)
 	return false;
 }
 
+#define KMTLS_NODE_NETNS_MAX	1024
+
 /*
  * The identity of the server a SYN to (@family, @daddr, dport) reaches when
  * it listens on this node: in the one network namespace that owns @daddr
  * (if several do, the answer is not certain and there is none), a meshed
- * listener on the port.  A copy, or NULL.  Under RCU (the hook's).
+ * listener on the port.  Not looked for on a node with more than
+ * KMTLS_NODE_NETNS_MAX namespaces (a FIB lookup each, on every connect).  A copy, or NULL.  Under RCU (the hook's).
  */
 static char *kmtls_node_server_id(struct sock *sk, struct sk_buff *skb,
 				  const struct tcphdr *th, int family,
@@ -112,10 +115,15 @@ static char *kmtls_node_server_id(struct sock *sk, struct sk_buff *skb,
 	int doff = skb_transport_offset(skb) + __tcp_hdrlen(th);
 	u16 hnum = ntohs(sk->sk_dport);
 	struct net *net, *owner = NULL;
+	unsigned int seen = 0;
 	struct sock *lsk;
 
 	for_each_net_rcu(net) {
 		bool local;
+
+		/* A node with very many namespaces: not worth the walk. */
+		if (++seen > KMTLS_NODE_NETNS_MAX)
+			return NULL;
 
 		if (family == AF_INET)
 			local = inet_addr_type(net, *(const __be32 *)daddr) ==
@@ -147,6 +155,55 @@ static char *kmtls_node_server_id(struct sock *sk, struct sk_buff *skb,
 	return kmtls_identity_dup(lsk, GFP_ATOMIC);
 }
 
+/*
+ * The SYN of a meshed client socket: refuse it, or hold the socket and let
+ * it go.  Takes @want (the destination's declared identity, or NULL).
+ */
+static unsigned int kmtls_client_syn(struct sock *sk, struct sk_buff *skb,
+				     const struct tcphdr *th, int family,
+				     const void *daddr, u8 mode, char *want)
+{
+	if (mode == KMTLS_DEST_LOOKUP_NOMEM)
+		goto refuse;	/* the declared identity could not be kept */
+	if (!kmtls_daemon_attached()) {
+		atomic64_inc(&kmtls_stats.refused_no_daemon);
+		goto refuse;
+	}
+	/* TCP Fast Open: data in the SYN, or queued behind a SYN that falls
+	 * back to plain (it would leave before the handshake), in clear.
+	 */
+	if (skb->len > skb_transport_offset(skb) + __tcp_hdrlen(th) ||
+	    tcp_sk(sk)->fastopen_req || kmtls_defer_connect(sk))
+		goto refuse;
+	/* A retransmitted SYN (timer context) of a socket already held. */
+	if (sk->sk_socket && kmtls_gate_is_held(sk->sk_socket)) {
+		kfree(want);
+		return NF_ACCEPT;
+	}
+	if (!in_task())
+		goto refuse;
+	if (want && kmtls_client_denied(sk, want))
+		goto refuse;
+	/* A server on this node: its identity is known too.  (Only for the
+	 * decision: the server's proof is checked at handshake-done.)
+	 */
+	if (!want) {
+		char *node = kmtls_node_server_id(sk, skb, th, family, daddr);
+		bool denied = node && kmtls_client_denied(sk, node);
+
+		kfree(node);
+		if (denied)
+			goto refuse;
+	}
+	/* The flow owns @want from here. */
+	if (kmtls_flow_client(sk, want))
+		return NF_DROP_ERR(-ECONNREFUSED);
+	return NF_ACCEPT;
+refuse:
+	kfree(want);
+	return NF_DROP_ERR(-ECONNREFUSED);
+}
+
 static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 				    const struct nf_hook_state *state)
 {
@@ -176,46 +233,15 @@ static unsigned int kmtls_local_out(void *priv, struct sk_buff *skb,
 		daddr = &sk->sk_daddr;
 		family = AF_INET;
 	}
-	mode = kmtls_dest_lookup(family, daddr, ntohs(sk->sk_dport), NULL, 0);
+	/* One lookup: the mode and the declared identity agree. */
+	mode = kmtls_dest_lookup(family, daddr, ntohs(sk->sk_dport), &want,
+				 GFP_ATOMIC);
 	if (!mode || mode == KMTLS_DEST_MODE_DISABLED ||
-	    !kmtls_identity_has(sk))
-		return NF_ACCEPT;
-
-	if (!kmtls_daemon_attached()) {
-		atomic64_inc(&kmtls_stats.refused_no_daemon);
-		return NF_DROP_ERR(-ECONNREFUSED);
-	}
-	/* TCP Fast Open: data in the SYN, or queued behind a SYN that falls
-	 * back to plain (it would leave before the handshake), in clear.
-	 */
-	if (skb->len > skb_transport_offset(skb) + __tcp_hdrlen(th) ||
-	    tcp_sk(sk)->fastopen_req || kmtls_defer_connect(sk))
-		return NF_DROP_ERR(-ECONNREFUSED);
-	/* A retransmitted SYN (timer context) of a socket already held. */
-	if (sk->sk_socket && kmtls_gate_is_held(sk->sk_socket))
-		return NF_ACCEPT;
-	if (!in_task())
-		return NF_DROP_ERR(-ECONNREFUSED);
-	kmtls_dest_lookup(family, daddr, ntohs(sk->sk_dport), &want, GFP_ATOMIC);
-	if (want && kmtls_client_denied(sk, want)) {
+	    !kmtls_identity_has(sk)) {
 		kfree(want);
-		return NF_DROP_ERR(-ECONNREFUSED);
+		return NF_ACCEPT;
 	}
-	/* A server on this node: its identity is known too.  (Only for the
-	 * decision: the server's proof is checked at handshake-done.)
-	 */
-	if (!want) {
-		char *node = kmtls_node_server_id(sk, skb, th, family, daddr);
-		bool denied = node && kmtls_client_denied(sk, node);
-
-		kfree(node);
-		if (denied)
-			return NF_DROP_ERR(-ECONNREFUSED);
-	}
-	/* The flow owns @want from here. */
-	if (kmtls_flow_client(sk, want))
-		return NF_DROP_ERR(-ECONNREFUSED);
-	return NF_ACCEPT;
+	return kmtls_client_syn(sk, skb, th, family, daddr, mode, want);
 }
 
 static struct sock *kmtls_listener4(struct net *net, struct sk_buff *skb,

@@ -69,6 +69,7 @@ int kmtls_dest_parse(struct nlattr **attrs, struct kmtls_dest *d,
 		     struct netlink_ext_ack *extack);
 int kmtls_dest_add(const struct kmtls_dest *d, struct netlink_ext_ack *extack);
 int kmtls_dest_del(const struct kmtls_dest *d, struct netlink_ext_ack *extack);
+#define KMTLS_DEST_LOOKUP_NOMEM	0xff	/* not a mode: see kmtls_dest_lookup() */
 u8 kmtls_dest_lookup(int family, const void *addr, u16 port, char **identity,
 		     gfp_t gfp);
 int kmtls_dest_walk(unsigned long *pos,

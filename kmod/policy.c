@@ -55,7 +55,8 @@
 #include "kmtls.h"
 
 #define KMTLS_RULES_MAX		1048576
-#define KMTLS_KEYS_MAX		18	/* the ID, 16 prefixes, "*" */
+#define KMTLS_WILD_DEPTH_MAX	15	/* path segments before a "/" + "*" */
+#define KMTLS_KEYS_MAX		(KMTLS_WILD_DEPTH_MAX + 3)	/* ID, prefixes, "*" */
 #define KMTLS_DUMP_BITS		12
 #define KMTLS_STAGES_MAX	16
 
@@ -111,12 +112,12 @@ struct kmtls_pset {
 
 /*
  * Both tables are keyed by the 32-bit jhash the structs carry (equal hashes
- * share a list), which is already well spread: the table's hash only mixes
- * in its seed.
+ * share a list).  The table hashes it again with its own seed, so that a
+ * rehash with a new seed does split long chains.
  */
 static u32 kmtls_hashfn(const void *data, u32 len, u32 seed)
 {
-	return *(const u32 *)data ^ seed;
+	return jhash_1word(*(const u32 *)data, seed);
 }
 
 static const struct rhashtable_params kmtls_rule_params = {
@@ -163,6 +164,16 @@ static struct kmtls_pset *kmtls_pset_cur(void)
 					 lockdep_is_held(&kmtls_policy_lock));
 }
 
+static unsigned int kmtls_slashes(const char *s, size_t len)
+{
+	unsigned int n = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		n += s[i] == '/';
+	return n;
+}
+
 /* A pattern's key, or -EINVAL with a reason. */
 static int kmtls_pattern_key(const char *s, struct kmtls_key *k,
 			     const char **why)
@@ -186,6 +197,11 @@ static int kmtls_pattern_key(const char *s, struct kmtls_key *k,
 		kfree(probe);
 		if (!ok)
 			return -EINVAL;
+		/* "spiffe://" holds two slashes; the trust domain ends at one */
+		if (kmtls_slashes(s, len - 1) - 3 > KMTLS_WILD_DEPTH_MAX) {
+			*why = "a wildcard pattern may have at most 15 path segments before /*";
+			return -EINVAL;
+		}
 		*k = (struct kmtls_key){ s, len - 1, true };
 		return 0;
 	}
@@ -202,12 +218,16 @@ static u32 kmtls_key_hash(const struct kmtls_key *k)
 
 /*
  * The keys that can match @id, most specific first; returns how many.  No
- * identity (NULL): only "*".
+ * identity (NULL): only "*".  The wildcard keys are @id's prefixes ending
+ * at a '/' after the trust domain, from the shallowest (spiffe://td/) to
+ * KMTLS_WILD_DEPTH_MAX segments deep: wildcard patterns go no deeper, so
+ * every pattern that can match a deep ID is among them.
  */
 static int kmtls_id_keys(const char *id, struct kmtls_key *keys)
 {
+	u16 ends[KMTLS_WILD_DEPTH_MAX + 1];
 	size_t len, i;
-	int n = 0;
+	int n = 0, w = 0;
 
 	if (!id) {
 		keys[n++] = (struct kmtls_key){ "", 0, true };
@@ -215,9 +235,12 @@ static int kmtls_id_keys(const char *id, struct kmtls_key *keys)
 	}
 	len = strlen(id);
 	keys[n++] = (struct kmtls_key){ id, len, false };
-	for (i = len; i > 9 && n < KMTLS_KEYS_MAX - 1; i--)
-		if (id[i - 1] == '/')
-			keys[n++] = (struct kmtls_key){ id, i, true };
+	/* A valid ID starts "spiffe://": prefixes end after index 9. */
+	for (i = 9; i < len && w < ARRAY_SIZE(ends); i++)
+		if (id[i] == '/')
+			ends[w++] = i + 1;
+	while (w--)
+		keys[n++] = (struct kmtls_key){ id, ends[w], true };
 	keys[n++] = (struct kmtls_key){ id, 0, true };
 	return n;
 }
@@ -655,7 +678,7 @@ static struct kmtls_pset *kmtls_stage_set(u32 portid, u32 hint,
 	}
 	st->portid = portid;
 	list_add(&st->node, &kmtls_stages);
-	kmtls_stage_count++;
+	WRITE_ONCE(kmtls_stage_count, kmtls_stage_count + 1);
 	return st->set;
 }
 
@@ -668,7 +691,7 @@ static struct kmtls_pset *kmtls_stage_take(u32 portid)
 	if (!st)
 		return NULL;
 	list_del(&st->node);
-	kmtls_stage_count--;
+	WRITE_ONCE(kmtls_stage_count, kmtls_stage_count - 1);
 	s = st->set;
 	kfree(st);
 	return s;
@@ -794,6 +817,9 @@ void kmtls_policy_release(u32 portid)
 {
 	struct kmtls_pset *s;
 
+	/* Every generic netlink socket of the node closes through here. */
+	if (!READ_ONCE(kmtls_stage_count))
+		return;
 	mutex_lock(&kmtls_policy_lock);
 	s = kmtls_stage_take(portid);
 	mutex_unlock(&kmtls_policy_lock);

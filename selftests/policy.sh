@@ -75,7 +75,7 @@ run_in srv postgres socat -u TCP4-LISTEN:5433,reuseaddr,fork "OPEN:$SINK,append"
 wait_listen srv 2 ':543[23] '
 for _ in $(seq 50); do [ "$(status daemon-attached)" = true ] && break; sleep 0.1; done
 
-plan 55
+plan 56
 
 check "with no rule (default allow), billing reaches postgres" probe billing
 
@@ -262,6 +262,8 @@ kmtls dest add 10.21.0.2:5432-5433 mode permissive
 plain0=$(status plaintext-admitted)
 check "permissive: a plaintext client is admitted, its data round-trips" probe plain
 check "... and counted" test "$(status plaintext-admitted)" -gt "$plain0"
+check "permissive: a plaintext client that sends and half-closes at once is admitted" bash -c "
+	: >$SINK; echo halfclose-ok | run_in cli plain socat -u - TCP4:10.21.0.2:5433; sleep 0.5; grep -q halfclose-ok $SINK"
 hs0=$(status handshakes)
 check "permissive: a meshed client still gets mutual TLS" probe triage
 check "... (a handshake ran)" test "$(status handshakes)" -gt "$hs0"

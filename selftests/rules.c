@@ -580,6 +580,45 @@ TEST_F(rules, check_decisions)
 	free(d);
 }
 
+/* IDs deeper than the deepest wildcard pattern still meet the shallow ones;
+ * a wildcard pattern deeper than 15 segments is refused.
+ */
+TEST_F(rules, deep_ids)
+{
+	char deep[512], pat[512];
+	int i;
+
+	strcpy(deep, TD);
+	for (i = 0; i < 20; i++)
+		sprintf(deep + strlen(deep), "/s%d", i);
+	ASSERT_EQ(0, rule_req(&self->sk, self->family, KMTLS_CMD_POLICY_ADD,
+			      R(TD "/*", PG, -1, -1, KMTLS_ACTION_DENY), false));
+	ASSERT_EQ(0, rule_req(&self->sk, self->family, KMTLS_CMD_POLICY_ADD,
+			      R(TRIAGE, TD "/s0/*", -1, -1, KMTLS_ACTION_ALLOW),
+			      false));
+	EXPECT_EQ(KMTLS_ACTION_DENY,
+		  check(&self->sk, self->family, deep, PG, 1, -1))
+		TH_LOG("a 20-segment client missed the trust-domain deny");
+	EXPECT_EQ(KMTLS_ACTION_DENY,
+		  check(&self->sk, self->family, BILLING, deep, 1, -1))
+		TH_LOG("a 20-segment server is named by the allow rule for s0/*");
+	EXPECT_EQ(KMTLS_ACTION_ALLOW,
+		  check(&self->sk, self->family, TRIAGE, deep, 1, -1));
+
+	/* 15 segments before the wildcard: fine; 16: refused. */
+	strcpy(pat, TD);
+	for (i = 0; i < 15; i++)
+		strcat(pat, "/p");
+	strcat(pat, "/*");
+	EXPECT_EQ(0, rule_req(&self->sk, self->family, KMTLS_CMD_POLICY_ADD,
+			      R(TRIAGE, pat, -1, -1, KMTLS_ACTION_AUDIT), false))
+		TH_LOG("%s: %s", pat, reply.msg);
+	strcpy(pat + strlen(pat) - 1, "p/*");
+	rejected(_metadata, &self->sk, self->family, KMTLS_CMD_POLICY_ADD,
+		 R(TRIAGE, pat, -1, -1, KMTLS_ACTION_AUDIT), false, EINVAL, 0,
+		 "at most 15 path segments", "a wildcard 16 segments deep");
+}
+
 static int unpriv_child(__u16 family, int *why)
 {
 	struct nl_sock s;
