@@ -103,6 +103,7 @@ struct kmtls_keys {
 int kmtls_ktls_attach(struct sock *sk, struct socket *sock);
 int kmtls_ktls_install(struct sock *sk, struct socket *sock,
 		       const struct kmtls_keys *keys);
+void kmtls_ktls_exit(void);
 
 /* flow.c: one meshed connection */
 enum kmtls_flow_phase {

@@ -22,9 +22,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/net.h>
 #include <linux/string.h>
 #include <linux/tls.h>
+#include <linux/version.h>
+#include <net/inet_common.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
@@ -114,11 +118,11 @@ static struct socket *kmtls_ktls_shield(struct sock *sk, struct socket *sock)
 	return priv;
 }
 
-/* Back to the application's socket; @ops (kTLS's) become its ops if given. */
+/* Back to the application's socket; @ops become its ops if given. */
 static void kmtls_ktls_unshield(struct sock *sk, struct socket *sock,
-				struct socket *priv, bool take_ops)
+				struct socket *priv, const struct proto_ops *ops)
 {
-	kmtls_ktls_swap(sk, sock, priv, take_ops ? priv->ops : NULL);
+	kmtls_ktls_swap(sk, sock, priv, ops);
 	/* The private socket owns nothing: release only its inode. */
 	priv->ops = NULL;
 	priv->sk = NULL;
@@ -145,18 +149,97 @@ int kmtls_ktls_attach(struct sock *sk, struct socket *sock)
 	if (!err)
 		err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TCP, TCP_ULP,
 							 KERNEL_SOCKPTR("tls"), 3);
-	kmtls_ktls_unshield(sk, sock, priv, false);
+	kmtls_ktls_unshield(sk, sock, priv, NULL);
 	return err;
 }
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+/*
+ * sendfile() and splice() to a kTLS socket can stall for good before 6.5
+ * (kTLS's own bug, seen on 6.1.0-56 and 6.1.192 without kmtls too, never on
+ * 6.12).  splice passes MSG_SENDPAGE_NOTLAST while more pages follow; kTLS
+ * hands each full record to TCP with it, and do_tcp_sendpages() then queues
+ * without pushing.  Once the send buffer is full, tls_sw_do_sendpage()
+ * sleeps in sk_stream_wait_memory() without pushing either: if nothing is
+ * in flight, no ACK ever frees space or pushes the queue (seen: three
+ * records, 49218 bytes, unsent, no timer armed, the sender asleep for
+ * good).  Without NOTLAST kTLS ends a record at each page and TCP pushes it
+ * (corked by MSG_MORE, with its probe timer behind): smaller records, no
+ * stall.  inet_sendpage() is the sendpage of every kTLS software ops table;
+ * the copy keeps the rest of kTLS's ops.
+ *
+ * The copy's .owner is kmtls: the hold's module reference stays with the
+ * socket and goes in sock_release(), as a server-side connection's does.
+ */
+static struct proto_ops kmtls_ktls_ops[2];
+static const struct proto_ops *kmtls_ktls_orig[2];
+static struct module *kmtls_ktls_tls_mod[2];
+static DEFINE_MUTEX(kmtls_ktls_ops_lock);
+
+static ssize_t kmtls_ktls_sendpage(struct socket *sock, struct page *page,
+				   int offset, size_t size, int flags)
+{
+	return inet_sendpage(sock, page, offset, size,
+			     flags & ~MSG_SENDPAGE_NOTLAST);
+}
+
+/* The ops to give the application for kTLS's @ktls, or NULL: take @ktls. */
+static const struct proto_ops *kmtls_ktls_ops_for(struct sock *sk,
+						  const struct proto_ops *ktls)
+{
+	int fam = sk->sk_family == AF_INET6;
+	const struct proto_ops *ops = NULL;
+
+	if (ktls->sendpage != inet_sendpage || ktls->owner)
+		return NULL;
+	mutex_lock(&kmtls_ktls_ops_lock);
+	if (!kmtls_ktls_orig[fam]) {
+		/* The copy points into tls.ko: keep it loaded while we are. */
+		kmtls_ktls_tls_mod[fam] = inet_csk(sk)->icsk_ulp_ops->owner;
+		__module_get(kmtls_ktls_tls_mod[fam]);
+		kmtls_ktls_ops[fam] = *ktls;
+		kmtls_ktls_ops[fam].owner = THIS_MODULE;
+		kmtls_ktls_ops[fam].sendpage = kmtls_ktls_sendpage;
+		kmtls_ktls_orig[fam] = ktls;
+	}
+	if (kmtls_ktls_orig[fam] == ktls)
+		ops = &kmtls_ktls_ops[fam];
+	mutex_unlock(&kmtls_ktls_ops_lock);
+	return ops;
+}
+
+/* Module exit: no socket wears the copies (each pins the module). */
+void kmtls_ktls_exit(void)
+{
+	int fam;
+
+	for (fam = 0; fam < 2; fam++)
+		if (kmtls_ktls_orig[fam])
+			module_put(kmtls_ktls_tls_mod[fam]);
+}
+#else
+static const struct proto_ops *kmtls_ktls_ops_for(struct sock *sk,
+						  const struct proto_ops *ktls)
+{
+	return NULL;
+}
+
+void kmtls_ktls_exit(void)
+{
+}
+#endif
+
 /*
  * Install TX and RX on a socket the ULP is attached to.  On success the
- * application's socket has kTLS's ops and the hold's module reference is
- * dropped; on failure the hold stays and the caller aborts the connection.
+ * application's socket has kTLS's ops (before 6.5, our copy of them, which
+ * keeps the hold's module reference) and the hold's module reference is
+ * otherwise dropped; on failure the hold stays and the caller aborts the
+ * connection.
  */
 int kmtls_ktls_install(struct sock *sk, struct socket *sock,
 		       const struct kmtls_keys *keys)
 {
+	const struct proto_ops *ops = NULL, *ours = NULL;
 	union kmtls_crypto_info tx, rx;
 	struct socket *priv;
 	int tx_len, rx_len, err;
@@ -181,8 +264,12 @@ int kmtls_ktls_install(struct sock *sk, struct socket *sock,
 		err = READ_ONCE(sk->sk_prot)->setsockopt(sk, SOL_TLS, TLS_RX,
 							 KERNEL_SOCKPTR(&rx),
 							 rx_len);
-	kmtls_ktls_unshield(sk, sock, priv, !err);
-	if (!err)
+	if (!err) {
+		ours = kmtls_ktls_ops_for(sk, priv->ops);
+		ops = ours ?: priv->ops;
+	}
+	kmtls_ktls_unshield(sk, sock, priv, ops);
+	if (!err && !ours)
 		module_put(THIS_MODULE);	/* the hold's reference */
 out_wipe:
 	memzero_explicit(&tx, sizeof(tx));

@@ -69,6 +69,7 @@ static void __exit kmtls_exit(void)
 	kmtls_handshake_exit();
 	kmtls_flow_exit();
 	kmtls_gate_exit();
+	kmtls_ktls_exit();
 	kmtls_policy_exit();
 	kmtls_dest_exit();
 	kmtls_identity_exit();

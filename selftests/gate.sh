@@ -106,16 +106,20 @@ check "relay, IPv6: the same" \
 # A live connection, to look at it.
 start_daemon keys
 rm -f /tmp/gate.fifo && mkfifo /tmp/gate.fifo
-(sleep 4 >/tmp/gate.fifo &)
+(sleep 15 >/tmp/gate.fifo 2>/dev/null &)
 run_in cli client socat -u OPEN:/tmp/gate.fifo TCP4:10.21.0.2:7001 &
-sleep 1.5
+# Until both ends are listed (the debug kernel takes seconds to get there).
 check "flows lists both ends, established, with the peers' identities" bash -c '
-	j=$(kmtls -j flows) && echo "$j" &&
-	echo "$j" | jq -e "[.[] | select(.\"peer-port\" == 7001 and .role == \"client\" and
-		.state == \"established\" and .\"peer-id\" == \"spiffe://fake.test/server\" and
-		.\"local-id\" == \"spiffe://gate.test/client\" and .cipher == \"aes-128-gcm\")] | length == 1" &&
-	echo "$j" | jq -e "[.[] | select(.\"local-port\" == 7001 and .role == \"server\" and
-		.state == \"established\" and .\"peer-id\" == \"spiffe://fake.test/client\")] | length == 1"'
+	for i in $(seq 50); do
+		j=$(kmtls -j flows) &&
+		echo "$j" | jq -e "[.[] | select(.\"peer-port\" == 7001 and .role == \"client\" and
+			.state == \"established\" and .\"peer-id\" == \"spiffe://fake.test/server\" and
+			.\"local-id\" == \"spiffe://gate.test/client\" and .cipher == \"aes-128-gcm\")] | length == 1" >/dev/null &&
+		echo "$j" | jq -e "[.[] | select(.\"local-port\" == 7001 and .role == \"server\" and
+			.state == \"established\" and .\"peer-id\" == \"spiffe://fake.test/client\")] | length == 1" >/dev/null &&
+		exit 0
+		sleep 0.2
+	done; echo "$j"; exit 1'
 
 # Bytes on the wire are TLS records; the probe's line never appears.
 ip netns exec srv tcpdump -Z root --immediate-mode -U -s0 -i veth-s -w "$PCAP" tcp port 7001 2>/dev/null &
