@@ -282,25 +282,37 @@ static int handle_reply(const struct nlmsghdr *nlh,
 	return ret;
 }
 
+int kmtls_nl_next(const void *buf, size_t len, size_t *off,
+		  const struct nlmsghdr **msg, struct kmtls_nl_err *err)
+{
+	const struct nlmsghdr *nlh;
+
+	if (len - *off < NLMSG_HDRLEN) {
+		if (*off != len)
+			return kmtls_nl_seterr(err, -EBADMSG,
+					       "malformed reply: truncated netlink message");
+		return 0;
+	}
+	nlh = (const void *)((const uint8_t *)buf + *off);
+	if (nlh->nlmsg_len < NLMSG_HDRLEN || nlh->nlmsg_len > len - *off)
+		return kmtls_nl_seterr(err, -EBADMSG,
+				       "malformed reply: truncated netlink message");
+	*off += NLMSG_ALIGN(nlh->nlmsg_len);
+	if (*off > len)
+		*off = len;
+	*msg = nlh;
+	return 1;
+}
+
 int kmtls_nl_process(const void *buf, size_t len, const struct nlmsghdr *req,
 		     uint32_t portid, const struct kmtls_nl_reply *reply,
 		     struct kmtls_nl_err *err)
 {
-	const uint8_t *p = buf;
+	const struct nlmsghdr *nlh = NULL;
 	size_t off = 0;
 	int ret;
 
-	while (len - off >= NLMSG_HDRLEN) {
-		const struct nlmsghdr *nlh = (const void *)(p + off);
-
-		if (nlh->nlmsg_len < NLMSG_HDRLEN ||
-		    nlh->nlmsg_len > len - off)
-			return kmtls_nl_seterr(err, -EBADMSG,
-					       "malformed reply: truncated netlink message");
-		off += NLMSG_ALIGN(nlh->nlmsg_len);
-		if (off > len)
-			off = len;
-
+	while ((ret = kmtls_nl_next(buf, len, &off, &nlh, err)) > 0) {
 		/* Left over from an earlier request that failed midway. */
 		if (nlh->nlmsg_seq != req->nlmsg_seq ||
 		    (nlh->nlmsg_pid && nlh->nlmsg_pid != portid))
@@ -329,10 +341,7 @@ int kmtls_nl_process(const void *buf, size_t len, const struct nlmsghdr *req,
 		if (ret)
 			return ret;
 	}
-	if (off != len)
-		return kmtls_nl_seterr(err, -EBADMSG,
-				       "malformed reply: truncated netlink message");
-	return 1;
+	return ret < 0 ? ret : 1;
 }
 
 /* ---- socket and requests ---------------------------------------------- */

@@ -139,6 +139,15 @@ int kmtls_nl_request(struct kmtls_nl *nl, struct nlmsghdr *req,
 		     struct kmtls_nl_err *err);
 
 /*
+ * Walk the netlink messages of one received buffer: the message at *off
+ * goes to *msg and *off moves past it.  Returns 1, 0 at the end of the
+ * buffer, or -EBADMSG (message in err) for a message that overruns the
+ * buffer or bytes left over that hold no message.
+ */
+int kmtls_nl_next(const void *buf, size_t len, size_t *off,
+		  const struct nlmsghdr **msg, struct kmtls_nl_err *err);
+
+/*
  * Process one buffer of received netlink messages answering req (sequence
  * number and message type are taken from req; portid is ours).  Returns
  * 1 when more messages are expected, 0 when the request is done, or a

@@ -178,23 +178,13 @@ int policy_file_read(FILE *in, const char *name, struct policy_file *pf,
 int policy_batch_answers(struct policy_batch *b, const void *buf, size_t len,
 			 uint32_t portid, struct kmtls_nl_err *err)
 {
-	const uint8_t *p = buf;
+	const struct nlmsghdr *nlh = NULL;
 	struct kmtls_nl_err one;
 	size_t off = 0;
 	uint32_t index;
-	int e;
+	int e, ret;
 
-	while (len - off >= NLMSG_HDRLEN) {
-		const struct nlmsghdr *nlh = (const void *)(p + off);
-
-		if (nlh->nlmsg_len < NLMSG_HDRLEN ||
-		    nlh->nlmsg_len > len - off)
-			return kmtls_nl_seterr(err, -EBADMSG,
-					       "malformed reply: truncated netlink message");
-		off += NLMSG_ALIGN(nlh->nlmsg_len);
-		if (off > len)
-			off = len;
-
+	while ((ret = kmtls_nl_next(buf, len, &off, &nlh, err)) > 0) {
 		/* Sequence numbers wrap: index is the distance from seq0. */
 		index = nlh->nlmsg_seq - b->seq0;
 		if (index >= b->n || (nlh->nlmsg_pid && nlh->nlmsg_pid != portid))
@@ -214,10 +204,7 @@ int policy_batch_answers(struct policy_batch *b, const void *buf, size_t len,
 		if (index == b->n - 1)
 			b->done = true;
 	}
-	if (off != len)
-		return kmtls_nl_seterr(err, -EBADMSG,
-				       "malformed reply: truncated netlink message");
-	return 0;
+	return ret;
 }
 
 /* ---- talking to the kernel ---------------------------------------------- */
